@@ -116,6 +116,7 @@ def user_backend(fn: Callable[..., Any], *, name: str, ndim: int, transposed: bo
         groups=caps.groups and "groups" not in excluded, dilation=caps.dilation and "dilation" not in excluded,
         stride=caps.stride and "stride" not in excluded, bias=caps.bias and "bias" not in excluded,
         padding_strings=() if "padding-strings" in excluded else caps.padding_strings,
+        padding_pairs=False,  # torch's signature takes one int per axis
         empty_batch="empty-batch" not in excluded, layouts=layouts, nonfinite="nonfinite" not in excluded,
     )
 

@@ -17,6 +17,11 @@ knows the output-size formulas:
 * torch's ``padding="same"`` pads ``d*(k - 1)`` in total per axis, ``total // 2`` before the
   input and the rest after it (the extra sample of an even effective kernel goes at the end).
 
+Padding may also be written as one ``(before, after)`` pair per axis, which torch's own
+arguments cannot say but JAX, ONNX and TensorFlow can (explicit asymmetric pads, their
+``SAME``/``SAME_LOWER`` with strides: `framework_same_pads`). Pairs that are all symmetric are
+stored as per-axis ints, so each padding has one canonical form.
+
 Every rule a specification can break raises ``ValueError`` (or ``TypeError`` for a value of the
 wrong kind) with a message that names the parameter and the rule.
 """
@@ -35,7 +40,7 @@ PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
 PADDING_MODES: tuple[str, ...] = ("zeros", "reflect", "replicate", "circular")
 PADDING_STRINGS: tuple[str, ...] = ("same", "valid")
 IntOrTuple = int | Sequence[int]
-Padding = int | Sequence[int] | str
+Padding = int | Sequence[int] | Sequence[Sequence[int]] | str
 Pairs = tuple[tuple[int, int], ...]
 
 
@@ -70,6 +75,40 @@ def same_padding(kernel: Sequence[int], dilation: Sequence[int]) -> Pairs:
     return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
 
 
+def framework_same_pads(spatial: Sequence[int], kernel: Sequence[int], stride: Sequence[int],
+                        dilation: Sequence[int], *, lower: bool = False) -> Pairs:
+    """TensorFlow/JAX ``"SAME"`` and ONNX ``SAME_UPPER`` (``lower``: JAX ``"SAME_LOWER"``, ONNX ``SAME_LOWER``).
+
+    The output has ``ceil(n / s)`` samples; the input is padded by
+    ``max(0, (out - 1)*s + d*(k - 1) + 1 - n)`` in total, half before, the odd sample after
+    (before with ``lower``). With stride 1 the upper form is torch's ``padding="same"``.
+    """
+    pairs = []
+    for n, k, s, d in zip(spatial, kernel, stride, dilation):
+        total = max(0, (-(-n // s) - 1) * s + d * (k - 1) + 1 - n)
+        small, large = total // 2, total - total // 2
+        pairs.append((large, small) if lower else (small, large))
+    return tuple(pairs)
+
+
+def _pairs(value: Sequence[object], ndim: int) -> Pairs:
+    """Per-axis ``(before, after)`` pairs of non-negative ints, checked."""
+    if len(value) != ndim:
+        raise ValueError(f"padding must have one entry per spatial axis ({ndim}), got {len(value)} in {value!r}")
+    out = []
+    for item in value:
+        if not isinstance(item, Sequence) or isinstance(item, str) or len(item) != 2:
+            raise ValueError(f"padding pairs must each be (before, after), got {item!r} in {value!r}")
+        out.append(per_axis(item, 2, "padding", minimum=0))
+    return tuple((a, b) for a, b in out)
+
+
+def terms_per_output(in_channels: int, groups: int, kernel: Sequence[int]) -> int:
+    """Products summed into each output element, before the bias: ``C_in/groups * prod(kernel)``
+    (the same for a convolution and its transpose)."""
+    return in_channels // groups * int(np.prod(kernel, dtype=np.int64))
+
+
 def conv_output_shape(
     spatial: Sequence[int], kernel: Sequence[int], pads: Pairs, stride: Sequence[int], dilation: Sequence[int]
 ) -> tuple[int, ...]:
@@ -99,15 +138,15 @@ def transpose_output_shape(
 class ConvSpec:
     """The parameters of one convolution call, normalised to per-axis tuples.
 
-    ``padding`` keeps what the caller wrote (per-axis ints, ``"same"`` or ``"valid"``) because
-    backends that accept the string must be given the string; `pads` resolves it to
-    ``(before, after)`` pairs. For ``transposed`` specs ``padding`` is always per-axis ints and
-    ``padding_mode`` is ``"zeros"``.
+    ``padding`` keeps what the caller wrote (per-axis ints, per-axis ``(before, after)`` pairs
+    when some axis is asymmetric, ``"same"`` or ``"valid"``) because backends that accept the
+    string must be given the string; `pads` resolves it to ``(before, after)`` pairs. For
+    ``transposed`` specs ``padding`` is always per-axis ints and ``padding_mode`` is ``"zeros"``.
     """
 
     ndim: int
     stride: tuple[int, ...]
-    padding: tuple[int, ...] | str
+    padding: tuple[int, ...] | Pairs | str
     dilation: tuple[int, ...]
     groups: int = 1
     padding_mode: str = "zeros"
@@ -138,7 +177,7 @@ class ConvSpec:
             raise ValueError(f"groups must be positive, got {groups}")
         if padding_mode not in PADDING_MODES:
             raise ValueError(f"padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
-        pad: tuple[int, ...] | str
+        pad: tuple[int, ...] | Pairs | str
         if isinstance(padding, str):
             if padding not in PADDING_STRINGS:
                 raise ValueError(
@@ -149,6 +188,11 @@ class ConvSpec:
             if padding == "same" and any(s != 1 for s in strides):
                 raise ValueError(f"padding='same' is not supported with stride > 1, got stride={stride!r}")
             pad = padding
+        elif isinstance(padding, Sequence) and any(isinstance(p, Sequence) for p in padding):
+            pairs = _pairs(padding, ndim)
+            if transposed:
+                raise ValueError(f"padding must be one int per axis for a transposed convolution, got pairs {padding!r}")
+            pad = tuple(a for a, _ in pairs) if all(a == b for a, b in pairs) else pairs
         else:
             pad = per_axis(padding, ndim, "padding", minimum=0)
         out_pad = per_axis(output_padding, ndim, "output_padding", minimum=0)
@@ -182,7 +226,14 @@ class ConvSpec:
         if self.padding == "same":
             return same_padding(kernel, self.dilation)
         assert not isinstance(self.padding, str)
-        return tuple((p, p) for p in self.padding)
+        if self.asymmetric:
+            return self.padding  # type: ignore[return-value]
+        return tuple((p, p) for p in self.padding)  # type: ignore[misc]
+
+    @property
+    def asymmetric(self) -> bool:
+        """Whether the padding is written as pairs (some axis pads differently before and after)."""
+        return not isinstance(self.padding, str) and any(isinstance(p, tuple) for p in self.padding)
 
     def output_shape(self, x_shape: Sequence[int], w_shape: Sequence[int]) -> tuple[int, ...]:
         """Full output shape ``(N, C_out, *spatial)`` for input and weight of these shapes."""
@@ -297,10 +348,7 @@ class ConvProblem:
     @property
     def terms_per_output(self) -> int:
         """Number of products summed into each output element (before the bias)."""
-        kernel = int(np.prod(self.weight.shape[2:], dtype=np.int64))
-        if self.spec.transposed:
-            return self.weight.shape[0] // self.spec.groups * kernel
-        return self.weight.shape[1] * kernel
+        return terms_per_output(self.x.shape[1], self.spec.groups, self.weight.shape[2:])
 
     def replace(self, **changes: object) -> ConvProblem:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

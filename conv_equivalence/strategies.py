@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from conv_equivalence.backends import COMPLEX_DTYPES, FLOAT_DTYPES, INTEGER_DTYPES, LAYOUTS, Capabilities
-from conv_equivalence.problem import PADDING_MODES, ConvProblem, ConvSpec, same_padding
+from conv_equivalence.problem import PADDING_MODES, ConvProblem, ConvSpec, framework_same_pads, same_padding, terms_per_output
 from conv_equivalence.tolerance import max_terms
 
 __all__ = ["EVERYTHING", "ELEMENT_KINDS", "elements", "carrier_arrays", "round_to", "problems"]
@@ -150,7 +150,7 @@ def problems(
     kind: str = "integers",
     transposed: bool | None = None,
     max_extra_size: int | None = None,
-    paddings: tuple[str, ...] = ("ints", "tuple", "same", "valid"),
+    paddings: tuple[str, ...] = ("ints", "tuple", "same", "valid", "pairs"),
 ) -> ConvProblem:
     """A valid `ConvProblem` that a backend with ``capabilities`` can compute.
 
@@ -159,7 +159,9 @@ def problems(
     far input sizes may grow beyond the smallest valid size (default: 70, 36, 10 for ranks
     1, 2, 3); ``paddings`` narrows how padding is written: ``"ints"`` (one int for every axis),
     ``"tuple"`` (one int per axis), ``"same"``, ``"valid"`` (the strings only where the
-    capabilities accept them, and 'same' only with stride 1).
+    capabilities accept them, and 'same' only with stride 1), ``"pairs"`` (``(before, after)``
+    per axis where the capabilities have ``padding_pairs``: arbitrary, or the placement of
+    TensorFlow/JAX ``SAME`` or ``SAME_LOWER`` for the drawn stride, see `framework_same_pads`).
     """
     caps = capabilities
     if kind == "nonfinite" and not caps.nonfinite:
@@ -200,6 +202,7 @@ def problems(
     dilation = _per_axis(draw, nd, st.integers(1, 3)) if caps.dilation else (1,) * nd
     effective = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
 
+    framework_same = False
     if transposed:
         padding_mode = "zeros"
         output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
@@ -215,17 +218,30 @@ def problems(
         if all(s == 1 for s in stride):
             choices += [p for p in caps.padding_strings if p == "same" and p in paddings]
         choices += [p for p in caps.padding_strings if p == "valid" and p in paddings]
+        if caps.padding_pairs and "pairs" in paddings:
+            choices += ["pairs", "framework-same", "framework-same-lower"]
         if not choices:
             reject()
         how = draw(st.sampled_from(choices))
+        framework_same = how.startswith("framework-same")
         if how == "ints":
             padding = (draw(st.integers(0, 3)),) * nd
         elif how == "tuple":
             padding = _per_axis(draw, nd, st.integers(0, 3))
-        else:
+        elif how == "pairs":
+            padding = tuple(zip(_per_axis(draw, nd, st.integers(0, 3)), _per_axis(draw, nd, st.integers(0, 3))))
+        elif not framework_same:
             padding = how
+        if framework_same:
+            # The placement depends on the input size: draw it first, large enough for every padding_mode.
+            spatial = _spatial_sizes(draw, effective if padding_mode != "zeros" else (1,) * nd, nd, max_extra_size)
+            padding = framework_same_pads(spatial, kernel, stride, dilation, lower=how.endswith("lower"))
+            spec = ConvSpec.create(nd, stride=stride, padding=padding, dilation=dilation, groups=groups,
+                                   padding_mode=padding_mode)
+            w_shape = (c_out, c_in // groups, *kernel)
+    if not transposed and not framework_same:
         pads = same_padding(kernel, dilation) if padding == "same" else (
-            ((0, 0),) * nd if padding == "valid" else tuple((p, p) for p in padding))
+            ((0, 0),) * nd if padding == "valid" else tuple(p if isinstance(p, tuple) else (p, p) for p in padding))
         minimum = []
         for (pl, pr), e in zip(pads, effective):
             widest = max(pl, pr)
@@ -240,13 +256,16 @@ def problems(
                                padding_mode=padding_mode)
         w_shape = (c_out, c_in // groups, *kernel)
 
+    # Past max_terms products per output no worst-case rounding bound exists (bfloat16: 127).
+    # Rejected before the arrays are drawn: cheaper, and shrinking never passes through such draws.
+    if terms_per_output(c_in, groups, kernel) > max_terms(dt):
+        reject()
     layouts = [lay for lay in caps.layouts if not (lay == "channels_last" and nd == 1)]
     layout = draw(st.sampled_from(layouts))
     x = draw(carrier_arrays((batch, c_in, *spatial), dt, kind))
     w = draw(carrier_arrays(w_shape, dt, kind, kernel=True))
     bias = draw(st.none() | carrier_arrays((c_out,), dt, kind, kernel=kind == "nonfinite")) if caps.bias else None
     problem = ConvProblem(spec, x, w, bias, dtype=dt, layout=layout)
-    # Past max_terms products per output no worst-case rounding bound exists (bfloat16: 127).
-    if problem.terms_per_output > max_terms(dt) or caps.reason_unsupported(problem) is not None:
+    if caps.reason_unsupported(problem) is not None:
         reject()
     return problem

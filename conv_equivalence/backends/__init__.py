@@ -34,6 +34,7 @@ class Capabilities:
     ``error_model`` is ``"direct"`` (elementwise summation bound) or ``"fft"`` (normwise bound);
     ``nonfinite`` says whether NaN/inf in the input stay where IEEE arithmetic puts them (FFT
     methods spread one NaN over the whole output, by construction).
+    ``padding_pairs`` says whether asymmetric ``(before, after)`` padding can be expressed.
     ``extra_rule`` is a last, per-problem check for rules the fields cannot express (padding
     placements, kernel/input size relations): it returns ``None`` or the reason it fails.
     """
@@ -50,6 +51,7 @@ class Capabilities:
     bias: bool = False
     padding_modes: tuple[str, ...] = ("zeros",)
     padding_strings: tuple[str, ...] = ()
+    padding_pairs: bool = False
     layouts: tuple[str, ...] = ("contiguous",)
     error_model: str = "direct"
     nonfinite: bool = True
@@ -71,6 +73,7 @@ class Capabilities:
             (self.bias or problem.bias is None, "bias"),
             (spec.padding_mode in self.padding_modes, f"padding_mode {spec.padding_mode!r}"),
             (not isinstance(spec.padding, str) or spec.padding in self.padding_strings, f"padding={spec.padding!r}"),
+            (self.padding_pairs or not spec.asymmetric, "asymmetric padding"),
             (problem.layout in self.layouts, f"layout {problem.layout}"),
         ]
         for ok, what in checks:
@@ -129,7 +132,7 @@ class Backend:
 
 
 _REGISTRY: dict[str, Backend] = {}
-_MODULES = ("pytorch", "scipy_signal", "scipy_ndimage", "numpy_correlate")
+_MODULES = ("pytorch", "scipy_signal", "scipy_ndimage", "numpy_correlate", "jax_lax", "onnx_conv", "opencv", "tensorflow_nn")
 _loaded = False
 
 

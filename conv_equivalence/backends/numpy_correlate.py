@@ -27,5 +27,6 @@ def _run(function: str) -> Callable[[ConvProblem], np.ndarray]:
 
 for function in ("correlate", "convolve"):
     register(Backend(f"numpy.{function}", "numpy", f"numpy.{function} (1-D)",
-                     Capabilities(ranks=(1,), dtypes=("float32", "float64") + COMPLEX_DTYPES + ("int64",), batch=False),
+                     Capabilities(ranks=(1,), dtypes=("float32", "float64") + COMPLEX_DTYPES + ("int64",), batch=False,
+                                  padding_pairs=True),
                      _run(function)))

@@ -69,7 +69,8 @@ def problem_tensors(problem: ConvProblem, device: str) -> tuple[Any, Any, Any]:
 
 
 def functional(problem: ConvProblem, device: str = "cpu") -> np.ndarray:
-    """``F.conv{N}d`` / ``F.conv_transpose{N}d``; a non-zeros padding_mode goes through ``F.pad`` as torch.nn does."""
+    """``F.conv{N}d`` / ``F.conv_transpose{N}d``; a non-zeros padding_mode goes through ``F.pad`` as torch.nn
+    does, and so does asymmetric padding, which torch's ``padding`` argument cannot express."""
     torch = _torch()
     F = torch.nn.functional
     s, nd = problem.spec, problem.spec.ndim
@@ -80,9 +81,10 @@ def functional(problem: ConvProblem, device: str = "cpu") -> np.ndarray:
                  groups=s.groups, dilation=s.dilation)
         return to_numpy(out)
     padding: Any = s.padding
-    if s.padding_mode != "zeros":
+    if s.padding_mode != "zeros" or s.asymmetric:
         pads = s.pads(problem.weight.shape[2:])
-        x = F.pad(x, [p for pair in reversed(pads) for p in pair], mode=s.padding_mode)
+        mode = "constant" if s.padding_mode == "zeros" else s.padding_mode
+        x = F.pad(x, [p for pair in reversed(pads) for p in pair], mode=mode)
         padding = 0
     out = getattr(F, f"conv{nd}d")(x, w, b, stride=s.stride, padding=padding, dilation=s.dilation, groups=s.groups)
     return to_numpy(out)
@@ -153,7 +155,8 @@ TORCH_DTYPES = FLOAT_DTYPES + COMPLEX_DTYPES + ("int64",)
 
 _conv = Capabilities(
     dtypes=TORCH_DTYPES, empty_batch=True, channels=True, groups=True, stride=True, dilation=True, bias=True,
-    padding_modes=("zeros", "reflect", "replicate", "circular"), padding_strings=("same", "valid"), layouts=LAYOUTS,
+    padding_modes=("zeros", "reflect", "replicate", "circular"), padding_strings=("same", "valid"), padding_pairs=True,
+    layouts=LAYOUTS,
 )
 _transposed = Capabilities(
     dtypes=TORCH_DTYPES, transposed=True, empty_batch=True, channels=True, groups=True, stride=True,
@@ -164,8 +167,8 @@ for suffix, caps, issue in (("", _conv, BF16_NAN_SPREAD), ("_transpose", _transp
     register(Backend(f"torch.functional.conv{suffix}", "torch",
                      f"torch.nn.functional.conv{suffix}{{1,2,3}}d on the CPU", caps, functional,
                      known_issues=(issue,)))
-    # Layers hold their weight as a Parameter, which must be floating or complex.
-    layer_caps = dataclasses.replace(caps, dtypes=FLOAT_DTYPES + COMPLEX_DTYPES)
+    # Layers hold their weight as a Parameter, which must be floating or complex; padding is one int per axis.
+    layer_caps = dataclasses.replace(caps, dtypes=FLOAT_DTYPES + COMPLEX_DTYPES, padding_pairs=False)
     register(Backend(f"torch.nn.Conv{'Transpose' if suffix else ''}", "torch",
                      f"torch.nn.Conv{'Transpose' if suffix else ''}{{1,2,3}}d layers (bias=False unless given)",
                      layer_caps, module, known_issues=(issue,)))

@@ -93,7 +93,8 @@ for function in ("correlate", "convolve", "correlate1d", "convolve1d"):
     register(Backend(
         f"scipy.ndimage.{function}", "scipy", f"scipy.ndimage.{function} with the mode matching padding_mode",
         Capabilities(ranks=(1,) if function.endswith("1d") else (1, 2, 3), dtypes=DTYPES,
-                     padding_modes=("zeros", "reflect", "replicate", "circular"), extra_rule=_rule),
+                     padding_modes=("zeros", "reflect", "replicate", "circular"), padding_pairs=True,
+                     extra_rule=_rule),
         _filter(function),
         known_issues=(ABSOLUTE_EPSILON,),
     ))

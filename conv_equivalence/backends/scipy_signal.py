@@ -100,7 +100,8 @@ SWAP_SPREADS_NAN = KnownIssue(
 
 for method in ("direct", "fft"):
     caps = Capabilities(dtypes=DIRECT_DTYPES if method == "direct" else FFT_DTYPES,
-                        error_model="direct" if method == "direct" else "fft", nonfinite=method == "direct")
+                        error_model="direct" if method == "direct" else "fft", nonfinite=method == "direct",
+                        padding_pairs=True)
     issues = (SWAP_SPREADS_NAN,) if method == "direct" else ()
     register(Backend(f"scipy.signal.correlate[{method}]", "scipy", f"scipy.signal.correlate(..., method={method!r})",
                      caps, _nd("correlate", method, flip_kernel=False), known_issues=issues))
@@ -109,11 +110,11 @@ for method in ("direct", "fft"):
 
 for function in ("fftconvolve", "oaconvolve"):
     register(Backend(f"scipy.signal.{function}", "scipy", f"scipy.signal.{function} of the flipped kernel",
-                     Capabilities(dtypes=FFT_DTYPES, error_model="fft", nonfinite=False), _nd(function, None, flip_kernel=True)))
+                     Capabilities(dtypes=FFT_DTYPES, error_model="fft", nonfinite=False, padding_pairs=True), _nd(function, None, flip_kernel=True)))
 
 for function, same in (("correlate2d", SAME_EXTRA_AT_END), ("convolve2d", SAME_EXTRA_AT_START)):
     register(Backend(f"scipy.signal.{function}", "scipy",
                      f"scipy.signal.{function} with boundary='fill' (zeros) or 'wrap' (circular)",
                      Capabilities(ranks=(2,), dtypes=DIRECT_DTYPES, batch=False, padding_modes=("zeros", "circular"),
-                                  extra_rule=_wrap_ok(same)),
+                                  padding_pairs=True, extra_rule=_wrap_ok(same)),
                      _two_d(function, same)))

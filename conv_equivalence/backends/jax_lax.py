@@ -1,0 +1,158 @@
+"""JAX: ``jax.lax.conv_general_dilated`` (convolution and, through ``lhs_dilation``, its transpose)
+and ``jax.numpy.correlate``/``convolve``.
+
+``conv_general_dilated`` is a cross-correlation like torch's. The translation:
+
+* layout: ``contiguous`` problems use ``dimension_numbers`` ``("NCHW", "OIHW", "NCHW")``;
+  ``channels_last`` problems are handed over as ``NHWC`` input and ``HWIO`` weight (and the
+  1-D/3-D analogues), converted here and nowhere else;
+* padding: torch's ``"same"`` is ``"SAME"`` (extra sample at the end), ``"valid"`` is
+  ``"VALID"``; explicit pads become ``(low, high)`` pairs, except that pads equal to what
+  ``"SAME"`` or ``"SAME_LOWER"`` would give for the stride (`framework_same_pads`) are passed
+  as that string, so both strings are exercised with strides;
+* transposed: torch's ``conv_transpose(x, w, stride=s, padding=p, output_padding=op)`` is
+  ``conv_general_dilated(x, w', window_strides=1, padding=(d(k-1)-p, d(k-1)-p+op),
+  lhs_dilation=s, rhs_dilation=d)`` with ``w'`` the kernel flipped and its in/out channels
+  swapped within each group;
+* bias: added to the result in the problem's dtype.
+
+JAX computes in 32 bits unless ``jax_enable_x64`` is on. This adapter turns it on when it
+first runs, unless the environment sets ``JAX_ENABLE_X64`` to a false value; then float64 is
+computed in float32, and `Backend.computing_dtype` (shown in reports) says so.
+``jax.numpy.correlate`` conjugates its second argument and puts the extra 'same' sample at
+the start, like NumPy; ``convolve`` flips the kernel.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from conv_equivalence.backends import COMPLEX_DTYPES, FLOAT_DTYPES, Backend, Capabilities, register
+from conv_equivalence.backends._signal import SAME_EXTRA_AT_START, as_output, choose_mode, conj, flip, signals, zero_pad
+from conv_equivalence.problem import ConvProblem, framework_same_pads
+
+_FALSE = ("0", "false", "no", "off")
+SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
+
+
+def _jax() -> Any:
+    import jax
+
+    if os.environ.get("JAX_ENABLE_X64", "").lower() not in _FALSE:
+        jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+def _x64() -> bool:
+    return bool(_jax().config.jax_enable_x64)
+
+
+def computing_dtype(dtype: str) -> str:
+    """Without ``jax_enable_x64`` JAX silently computes 64-bit types in 32 bits."""
+    if _x64():
+        return dtype
+    return {"float64": "float32", "complex128": "complex64", "int64": "int32"}.get(dtype, dtype)
+
+
+def jax_array(values: np.ndarray, dtype: str) -> Any:
+    jnp = _jax().numpy
+    return jnp.asarray(values, dtype=getattr(jnp, dtype))
+
+
+def dimension_numbers(ndim: int, channels_last: bool) -> tuple[str, str, str]:
+    """``(lhs, rhs, out)`` specs: ``NCHW``/``OIHW`` or ``NHWC``/``HWIO`` (and the 1-D, 3-D analogues)."""
+    sp = SPATIAL[ndim]
+    return (f"N{sp}C", f"{sp}IO", f"N{sp}C") if channels_last else (f"NC{sp}", f"OI{sp}", f"NC{sp}")
+
+
+def padding_argument(problem: ConvProblem) -> str | list[tuple[int, int]]:
+    """``"SAME"``, ``"SAME_LOWER"``, ``"VALID"`` or explicit ``(low, high)`` pairs for this problem."""
+    s = problem.spec
+    if s.padding == "same":
+        return "SAME"
+    if s.padding == "valid":
+        return "VALID"
+    kernel, spatial = problem.weight.shape[2:], problem.x.shape[2:]
+    pads = s.pads(kernel)
+    if any(p != (0, 0) for p in pads):
+        for name, lower in (("SAME", False), ("SAME_LOWER", True)):
+            if pads == framework_same_pads(spatial, kernel, s.stride, s.dilation, lower=lower):
+                return name
+    return list(pads)
+
+
+def transposed_as_forward(weight: np.ndarray, groups: int) -> np.ndarray:
+    """torch's transposed weight ``(C_in, C_out/g, *K)`` as a forward ``(C_out, C_in/g, *K)`` kernel, flipped."""
+    c_in, c_out_g, *kernel = weight.shape
+    w = weight.reshape(groups, c_in // groups, c_out_g, *kernel).swapaxes(1, 2)
+    w = w.reshape(groups * c_out_g, c_in // groups, *kernel)
+    return np.flip(w, axis=tuple(range(2, w.ndim)))
+
+
+def conv_general_dilated(problem: ConvProblem) -> np.ndarray:
+    jax = _jax()
+    s, nd = problem.spec, problem.spec.ndim
+    channels_last = problem.layout == "channels_last"
+    move_in = (0, *range(2, nd + 2), 1)  # NC... -> N...C
+    x, w = problem.x, problem.weight
+    if s.transposed:
+        kernel = w.shape[2:]
+        w = transposed_as_forward(w, s.groups)
+        assert not isinstance(s.padding, str)
+        padding: Any = [(d * (k - 1) - p, d * (k - 1) - p + op)
+                        for k, d, p, op in zip(kernel, s.dilation, s.padding, s.output_padding)]  # type: ignore[operator]
+        strides, lhs_dilation = (1,) * nd, s.stride
+    else:
+        padding, strides, lhs_dilation = padding_argument(problem), s.stride, (1,) * nd
+    if channels_last:
+        x, w = x.transpose(move_in), w.transpose((*range(2, nd + 2), 1, 0))  # OI... -> ...IO
+    precision = jax.lax.Precision.HIGHEST
+    out = jax.lax.conv_general_dilated(
+        jax_array(x, problem.dtype), jax_array(w, problem.dtype), strides, padding, lhs_dilation=lhs_dilation,
+        rhs_dilation=s.dilation, dimension_numbers=dimension_numbers(nd, channels_last),
+        feature_group_count=s.groups, precision=precision,
+    )
+    if problem.bias is not None:
+        shape = (1,) * (nd + 1) + (-1,) if channels_last else (1, -1) + (1,) * nd
+        out = out + jax_array(problem.bias, problem.dtype).reshape(shape)
+    y = np.asarray(out.astype("float32") if problem.dtype == "bfloat16" else out)
+    return np.moveaxis(y, -1, 1) if channels_last else y
+
+
+def _jnp(function: str) -> Callable[[ConvProblem], np.ndarray]:
+    def run(problem: ConvProblem) -> np.ndarray:
+        jnp = _jax().numpy
+        x, k = signals(problem)
+        mode, pads = choose_mode(problem, SAME_EXTRA_AT_START)
+        v = flip(k[0]) if function == "convolve" else conj(k[0])
+        fn = getattr(jnp, function)
+        y = fn(jax_array(zero_pad(x, pads)[0], problem.dtype), jax_array(v, problem.dtype), mode=mode,
+               precision=_jax().lax.Precision.HIGHEST)
+        return as_output(np.asarray(y)[None])
+
+    return run
+
+
+_DTYPES = FLOAT_DTYPES + COMPLEX_DTYPES + ("int32", "int64")
+_common: dict[str, Any] = dict(dtypes=_DTYPES, empty_batch=True, channels=True, groups=True, stride=True,
+                               dilation=True, bias=True, layouts=("contiguous", "channels_last"))
+register(Backend(
+    "jax.lax.conv_general_dilated", "jax", "jax.lax.conv_general_dilated (NCHW/OIHW or NHWC/HWIO), float64 with jax_enable_x64",
+    Capabilities(padding_strings=("same", "valid"), padding_pairs=True, **_common),
+    conv_general_dilated, computing_dtype=computing_dtype,
+))
+register(Backend(
+    "jax.lax.conv_general_dilated[transpose]", "jax",
+    "torch's conv_transpose as jax.lax.conv_general_dilated with lhs_dilation=stride and the flipped kernel",
+    Capabilities(transposed=True, **_common), conv_general_dilated, computing_dtype=computing_dtype,
+))
+for function in ("correlate", "convolve"):
+    register(Backend(
+        f"jax.numpy.{function}", "jax", f"jax.numpy.{function} (1-D)",
+        Capabilities(ranks=(1,), dtypes=("float32", "float64") + COMPLEX_DTYPES + ("int64",), batch=False, padding_pairs=True),
+        _jnp(function), computing_dtype=computing_dtype,
+    ))

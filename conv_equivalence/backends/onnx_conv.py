@@ -1,0 +1,127 @@
+"""ONNX: the ``Conv`` and ``ConvTranspose`` operators, as one-node models built with ``onnx.helper``,
+run by ONNX Runtime (CPU) and by the ONNX reference evaluator, each its own backend.
+
+ONNX's layouts and ``ConvTranspose`` weight ``(C_in, C_out/group, *K)`` are torch's, so only the
+attributes are translated: ``strides``, ``dilations``, ``group``, ``kernel_shape``, ``pads`` as
+``[begin_1, ..., begin_n, end_1, ..., end_n]`` (asymmetric pads included) and
+``output_padding``. ``auto_pad`` is chosen from the padding: ``VALID`` for none, ``SAME_UPPER``
+for torch's ``"same"`` and for pads equal to what ``SAME_UPPER`` or ``SAME_LOWER`` would give
+with the stride (`framework_same_pads`; ``SAME_UPPER`` puts the extra sample at the end like
+torch, ``SAME_LOWER`` at the start), ``NOTSET`` with explicit ``pads`` otherwise.
+ONNX Runtime's CPU kernels take float32 and float16 (not float64) and reject ``SAME_*`` with
+dilation (explicit pads are passed then); the reference evaluator, written in NumPy, takes
+float16/32/64. Both reject ``output_padding >= stride``, which torch accepts while it is below
+the dilation. The reference ``ConvTranspose`` is wrong for ``group > 1`` (known issue).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from conv_equivalence.backends import Backend, Capabilities, KnownIssue, register
+from conv_equivalence.backends._signal import NUMPY_DTYPES
+from conv_equivalence.problem import ConvProblem, ConvSpec, framework_same_pads
+
+OPSET = 18
+IR_VERSION = 8  # what ONNX Runtime releases back to 1.14 load
+ELEMENT_TYPES = {"float16": "FLOAT16", "float32": "FLOAT", "float64": "DOUBLE"}
+
+
+def auto_pad(problem: ConvProblem, *, same_with_dilation: bool = True) -> tuple[str, list[int] | None]:
+    """``(auto_pad, pads)`` for a forward convolution problem (``SAME_*`` with dilation only if allowed)."""
+    s = problem.spec
+    kernel, spatial = problem.weight.shape[2:], problem.x.shape[2:]
+    pads = s.pads(kernel)
+    if all(p == (0, 0) for p in pads):
+        return "VALID", None
+    if same_with_dilation or all(d == 1 for d in s.dilation):
+        for name, lower in (("SAME_UPPER", False), ("SAME_LOWER", True)):
+            if pads == framework_same_pads(spatial, kernel, s.stride, s.dilation, lower=lower):
+                return name, None
+    return "NOTSET", [b for b, _ in pads] + [a for _, a in pads]
+
+
+def one_node_model(problem: ConvProblem, *, same_with_dilation: bool = True) -> Any:
+    """The problem as an ONNX model with inputs ``X``, ``W`` (and ``B``) and output ``Y``."""
+    from onnx import TensorProto, helper
+
+    s = problem.spec
+    kernel = list(problem.weight.shape[2:])
+    attributes: dict[str, Any] = dict(kernel_shape=kernel, strides=list(s.stride), dilations=list(s.dilation), group=s.groups)
+    if s.transposed:
+        assert not isinstance(s.padding, str)
+        attributes.update(pads=list(s.padding) * 2, output_padding=list(s.output_padding))
+    else:
+        mode, pads = auto_pad(problem, same_with_dilation=same_with_dilation)
+        attributes["auto_pad"] = mode
+        if pads is not None:
+            attributes["pads"] = pads
+    inputs = ["X", "W"] + ([] if problem.bias is None else ["B"])
+    node = helper.make_node("ConvTranspose" if s.transposed else "Conv", inputs, ["Y"], **attributes)
+    element = getattr(TensorProto, ELEMENT_TYPES[problem.dtype])
+    graph = helper.make_graph(
+        [node], "conv", [helper.make_tensor_value_info(name, element, None) for name in inputs],
+        [helper.make_tensor_value_info("Y", element, None)],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    model.ir_version = IR_VERSION
+    return model
+
+
+def feeds(problem: ConvProblem) -> dict[str, np.ndarray]:
+    dtype = NUMPY_DTYPES[problem.dtype]
+    arrays = {"X": problem.x, "W": problem.weight, "B": problem.bias}
+    return {name: np.ascontiguousarray(a, dtype=dtype) for name, a in arrays.items() if a is not None}
+
+
+def onnxruntime_run(problem: ConvProblem) -> np.ndarray:
+    import onnxruntime
+
+    onnxruntime.set_default_logger_severity(4)  # a rejected problem raises; do not also log it
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    model = one_node_model(problem, same_with_dilation=False)
+    session = onnxruntime.InferenceSession(model.SerializeToString(), options,
+                                           providers=["CPUExecutionProvider"])
+    return np.asarray(session.run(None, feeds(problem))[0])
+
+
+def reference_run(problem: ConvProblem) -> np.ndarray:
+    from onnx.reference import ReferenceEvaluator
+
+    return np.asarray(ReferenceEvaluator(one_node_model(problem)).run(None, feeds(problem))[0])
+
+
+def _output_padding_below_stride(problem: ConvProblem) -> str | None:
+    s = problem.spec
+    if any(op >= st for op, st in zip(s.output_padding, s.stride)):
+        return "unsupported: output_padding >= stride (both ONNX runtimes reject it; torch allows up to max(stride, dilation) - 1)"
+    return None
+
+
+def _grouped_transpose_example() -> ConvProblem:
+    spec = ConvSpec.create(1, groups=2, transposed=True)
+    return ConvProblem(spec, np.array([[[0.0], [1.0]]]), np.ones((2, 1, 1)))
+
+
+REFERENCE_GROUPED_TRANSPOSE = KnownIssue(
+    "onnx-reference-convtranspose-groups",
+    "onnx.reference's ConvTranspose mishandles group > 1: it slices the weight's input-channel axis by "
+    "output-channel counts, writes each group's result into one output channel and adds the whole bias "
+    "per group, so it raises or answers wrongly: x=[[0],[1]], W=ones(2,1,1), group=2 gives [[0],[0]], not [[0],[1]]",
+    lambda problem: problem.spec.groups > 1,
+    _grouped_transpose_example,
+)
+
+for runtime, library, dtypes, run in (
+    ("onnxruntime", "onnxruntime", ("float16", "float32"), onnxruntime_run),
+    ("onnx.reference", "onnx", ("float16", "float32", "float64"), reference_run),
+):
+    common: dict[str, Any] = dict(dtypes=dtypes, channels=True, groups=True, stride=True, dilation=True, bias=True)
+    register(Backend(f"{runtime}.Conv", library, f"ONNX Conv (opset {OPSET}) run by {runtime}",
+                     Capabilities(padding_strings=("same", "valid"), padding_pairs=True, **common), run))
+    issues = (REFERENCE_GROUPED_TRANSPOSE,) if runtime == "onnx.reference" else ()
+    register(Backend(f"{runtime}.ConvTranspose", library, f"ONNX ConvTranspose (opset {OPSET}) run by {runtime}",
+                     Capabilities(transposed=True, extra_rule=_output_padding_below_stride, **common), run, known_issues=issues))
