@@ -3,6 +3,7 @@
     python benchmarks/suite.py                      # ci profile, all cores
     python benchmarks/suite.py --profile thorough --max-examples 500
 
+It prints one table per identity and one per target (examples per CPU second for each backend).
 With the thorough profile this is the false-alarm check for the tolerance model: every
 ``holds`` identity must hold (0 REGRESSION), and ``max error/bound`` says how much of the
 bound real libraries use.
@@ -46,6 +47,13 @@ def main() -> None:
     for identity, (examples, seconds, ratio, failures) in per_identity.items():
         rate = examples / seconds if seconds else 0.0
         print(f"{identity:40s} {examples:9d} {seconds:8.1f} {rate:8.0f} {ratio:14.3g} {failures:8d}")
+    per_target: dict[str, list] = defaultdict(lambda: [0, 0.0])
+    for v in result.verdicts:
+        per_target[v.target][0] += v.examples
+        per_target[v.target][1] += v.seconds
+    print(f"\n{'target':56s} {'examples':>9s} {'cpu s':>8s} {'ex/s':>8s}")
+    for target, (examples, seconds) in sorted(per_target.items()):
+        print(f"{target:56s} {examples:9d} {seconds:8.1f} {examples / seconds if seconds else 0.0:8.0f}")
     total = sum(r[0] for r in per_identity.values())
     print(f"\n{len(result.verdicts)} checks, {total} examples, wall {wall:.1f}s with {args.jobs} jobs; outcomes {result.counts()}")
     worst = max(result.verdicts, key=lambda v: v.details.get("max_error_ratio", 0.0) or 0.0)

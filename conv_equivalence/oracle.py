@@ -203,11 +203,10 @@ def conv_transpose(
     full_pads = tuple((d * (k - 1), d * (k - 1)) for k, d in zip(kernel, spec.dilation))
     full = _correlate_padded(_pad(up, full_pads, "zeros"), w_conv, (1,) * nd, spec.dilation, g)
     # out[t] = full[t + padding]; output_padding may reach past the end of `full` (zeros there).
-    assert not isinstance(spec.padding, str)
-    extra = tuple((0, max(0, op - p)) for op, p in zip(spec.output_padding, spec.padding))
+    extra = tuple((0, max(0, op - p)) for op, p in zip(spec.output_padding, spec.int_padding))
     full = _pad(full, extra, "zeros")
     out_shape = spec.output_shape(x.shape, w.shape)
-    crop = tuple(slice(p, p + n) for p, n in zip(spec.padding, out_shape[2:]))
+    crop = tuple(slice(p, p + n) for p, n in zip(spec.int_padding, out_shape[2:]))
     return _add_bias(full[(slice(None), slice(None), *crop)], b)
 
 
@@ -285,4 +284,4 @@ def correlate(in1: object, in2: object, mode: str = "full") -> np.ndarray:
 def solve(problem: ConvProblem) -> np.ndarray:
     """The exact answer to a `ConvProblem` (torch semantics): `conv` or `conv_transpose`."""
     fn = conv_transpose if problem.spec.transposed else conv
-    return fn(problem.x, problem.weight, problem.bias, **problem.kwargs())  # type: ignore[operator]
+    return fn(problem.x, problem.weight, problem.bias, **problem.kwargs())  # type: ignore[operator, no-any-return]

@@ -32,7 +32,7 @@ import dataclasses
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -194,7 +194,7 @@ class ConvSpec:
                 raise ValueError(f"padding must be one int per axis for a transposed convolution, got pairs {padding!r}")
             pad = tuple(a for a, _ in pairs) if all(a == b for a, b in pairs) else pairs
         else:
-            pad = per_axis(padding, ndim, "padding", minimum=0)
+            pad = per_axis(padding, ndim, "padding", minimum=0)  # type: ignore[arg-type]  # pairs were handled above
         out_pad = per_axis(output_padding, ndim, "output_padding", minimum=0)
         if transposed:
             if padding_mode != "zeros":
@@ -231,6 +231,13 @@ class ConvSpec:
         return tuple((p, p) for p in self.padding)  # type: ignore[misc]
 
     @property
+    def int_padding(self) -> tuple[int, ...]:
+        """The padding as one int per axis (transposed specs, and any symmetric padding written as ints)."""
+        if isinstance(self.padding, str) or self.asymmetric:
+            raise ValueError(f"padding {self.padding!r} is not one int per axis")
+        return self.padding  # type: ignore[return-value]
+
+    @property
     def asymmetric(self) -> bool:
         """Whether the padding is written as pairs (some axis pads differently before and after)."""
         return not isinstance(self.padding, str) and any(isinstance(p, tuple) for p in self.padding)
@@ -240,9 +247,8 @@ class ConvSpec:
         kernel = tuple(w_shape[2:])
         spatial = tuple(x_shape[2:])
         if self.transposed:
-            assert not isinstance(self.padding, str)
             out = transpose_output_shape(
-                spatial, kernel, self.padding, self.stride, self.dilation, self.output_padding
+                spatial, kernel, self.int_padding, self.stride, self.dilation, self.output_padding
             )
             return (x_shape[0], w_shape[1] * self.groups, *out)
         out = conv_output_shape(spatial, kernel, self.pads(kernel), self.stride, self.dilation)
@@ -353,10 +359,10 @@ class ConvProblem:
     def replace(self, **changes: object) -> ConvProblem:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
-    def kwargs(self) -> dict[str, object]:
+    def kwargs(self) -> dict[str, Any]:
         """The torch-style keyword arguments of this problem (for the oracle and torch)."""
         s = self.spec
-        out: dict[str, object] = {"stride": s.stride, "padding": s.padding, "dilation": s.dilation, "groups": s.groups}
+        out: dict[str, Any] = {"stride": s.stride, "padding": s.padding, "dilation": s.dilation, "groups": s.groups}
         if s.transposed:
             out["output_padding"] = s.output_padding
         else:

@@ -18,6 +18,7 @@ palindromic, which would hide a missing or extra kernel flip.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,7 +27,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from conv_equivalence.backends import COMPLEX_DTYPES, FLOAT_DTYPES, INTEGER_DTYPES, LAYOUTS, Capabilities
-from conv_equivalence.problem import PADDING_MODES, ConvProblem, ConvSpec, framework_same_pads, same_padding, terms_per_output
+from conv_equivalence.problem import PADDING_MODES, ConvProblem, ConvSpec, Pairs, framework_same_pads, terms_per_output
 from conv_equivalence.tolerance import max_terms
 
 __all__ = ["EVERYTHING", "ELEMENT_KINDS", "elements", "carrier_arrays", "round_to", "problems"]
@@ -111,6 +112,12 @@ def carrier_arrays(shape: Sequence[int], dtype: str, kind: str = "integers", *, 
 
     With ``kind="nonfinite"`` only inputs get NaN/inf; kernels and biases get non-zero integers.
     """
+    return _carrier_arrays(tuple(int(n) for n in shape), dtype, kind, kernel)
+
+
+@functools.lru_cache(maxsize=4096)
+def _carrier_arrays(shape: tuple[int, ...], dtype: str, kind: str, kernel: bool) -> st.SearchStrategy[np.ndarray]:
+    # Cached: a strategy object is validated on its first draw, which costs as much as a small draw.
     fill = st.nothing() if kernel else None
     if kind == "nonfinite" and kernel:
         values: st.SearchStrategy[object] = st.integers(1, 4).flatmap(lambda v: st.sampled_from([float(v), -float(v)]))
@@ -118,6 +125,11 @@ def carrier_arrays(shape: Sequence[int], dtype: str, kind: str = "integers", *, 
         values = elements(dtype, kind)
     arrays = hnp.arrays(carrier_dtype(dtype), tuple(shape), elements=values, fill=fill)
     return arrays.map(lambda a: round_to(a, "bfloat16")) if dtype == "bfloat16" else arrays
+
+
+@functools.lru_cache(maxsize=4096)
+def _optional(values: st.SearchStrategy[np.ndarray]) -> st.SearchStrategy[np.ndarray | None]:
+    return st.none() | values
 
 
 def _per_axis(draw: st.DrawFn, ndim: int, values: st.SearchStrategy[int]) -> tuple[int, ...]:
@@ -134,10 +146,15 @@ def _spatial_sizes(draw: st.DrawFn, minimum: Sequence[int], ndim: int, max_extra
         max_extra = {1: 70, 2: 36, 3: 10}[ndim]
     large = draw(st.integers(0, 3)) == 3
     if large and max_extra > 4:  # the far end often: tiles are powers of two up to max_extra
-        extra = st.one_of(st.sampled_from([max_extra, (3 * max_extra) // 4]), st.integers(max_extra // 2, max_extra))
+        extra = _large_extra(max_extra)
     else:
         extra = st.integers(0, min(4, max_extra))
     return tuple(m + e for m, e in zip(minimum, _per_axis(draw, len(minimum), extra)))
+
+
+@functools.lru_cache(maxsize=64)
+def _large_extra(max_extra: int) -> st.SearchStrategy[int]:
+    return st.one_of(st.sampled_from((max_extra, (3 * max_extra) // 4)), st.integers(max_extra // 2, max_extra))
 
 
 @st.composite
@@ -208,13 +225,13 @@ def problems(
         output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
         spatial = _spatial_sizes(draw, (1,) * nd, nd, max_extra_size)
         limits = [((n - 1) * s + e - 1 + op) // 2 for n, s, e, op in zip(spatial, stride, effective, output_padding)]
-        padding: tuple[int, ...] | str = tuple(draw(st.integers(0, min(lim, 4))) for lim in limits)
+        padding: tuple[int, ...] | Pairs | str = tuple(draw(st.integers(0, min(lim, 4))) for lim in limits)
         spec = ConvSpec.create(nd, stride=stride, padding=padding, dilation=dilation, groups=groups,
                                transposed=True, output_padding=output_padding)
         w_shape = (c_in, c_out // groups, *kernel)
     else:
         padding_mode = draw(st.sampled_from(caps.padding_modes))
-        choices = [p for p in ("ints", "tuple") if p in paddings]
+        choices: list[str] = [p for p in ("ints", "tuple") if p in paddings]
         if all(s == 1 for s in stride):
             choices += [p for p in caps.padding_strings if p == "same" and p in paddings]
         choices += [p for p in caps.padding_strings if p == "valid" and p in paddings]
@@ -222,7 +239,7 @@ def problems(
             choices += ["pairs", "framework-same", "framework-same-lower"]
         if not choices:
             reject()
-        how = draw(st.sampled_from(choices))
+        how = draw(st.sampled_from(tuple(choices)))
         framework_same = how.startswith("framework-same")
         if how == "ints":
             padding = (draw(st.integers(0, 3)),) * nd
@@ -240,8 +257,9 @@ def problems(
                                    padding_mode=padding_mode)
             w_shape = (c_out, c_in // groups, *kernel)
     if not transposed and not framework_same:
-        pads = same_padding(kernel, dilation) if padding == "same" else (
-            ((0, 0),) * nd if padding == "valid" else tuple(p if isinstance(p, tuple) else (p, p) for p in padding))
+        spec = ConvSpec.create(nd, stride=stride, padding=padding, dilation=dilation, groups=groups,
+                               padding_mode=padding_mode)
+        pads = spec.pads(kernel)
         minimum = []
         for (pl, pr), e in zip(pads, effective):
             widest = max(pl, pr)
@@ -252,8 +270,6 @@ def problems(
                 need = max(need, widest)
             minimum.append(need)
         spatial = _spatial_sizes(draw, minimum, nd, max_extra_size)
-        spec = ConvSpec.create(nd, stride=stride, padding=padding, dilation=dilation, groups=groups,
-                               padding_mode=padding_mode)
         w_shape = (c_out, c_in // groups, *kernel)
 
     # Past max_terms products per output no worst-case rounding bound exists (bfloat16: 127).
@@ -261,10 +277,10 @@ def problems(
     if terms_per_output(c_in, groups, kernel) > max_terms(dt):
         reject()
     layouts = [lay for lay in caps.layouts if not (lay == "channels_last" and nd == 1)]
-    layout = draw(st.sampled_from(layouts))
+    layout = draw(st.sampled_from(tuple(layouts)))
     x = draw(carrier_arrays((batch, c_in, *spatial), dt, kind))
     w = draw(carrier_arrays(w_shape, dt, kind, kernel=True))
-    bias = draw(st.none() | carrier_arrays((c_out,), dt, kind, kernel=kind == "nonfinite")) if caps.bias else None
+    bias = draw(_optional(carrier_arrays((c_out,), dt, kind, kernel=kind == "nonfinite"))) if caps.bias else None
     problem = ConvProblem(spec, x, w, bias, dtype=dt, layout=layout)
     if caps.reason_unsupported(problem) is not None:
         reject()

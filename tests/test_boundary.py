@@ -56,6 +56,13 @@ def test_convolve2d_boundary(boundary: Boundary) -> None:
         np.testing.assert_array_equal(out, expected[sl])
 
 
+@pytest.mark.parametrize("boundary", BOUNDARIES, ids=lambda b: b.opencv)
+def test_opencv_border_type(boundary: Boundary) -> None:
+    cv2 = pytest.importorskip("cv2", reason="opencv-python-headless is not installed (extra [opencv])")
+    padded = cv2.copyMakeBorder(SIGNAL[None], 0, 0, PAD, PAD, getattr(cv2, boundary.opencv), value=0)[0]
+    np.testing.assert_array_equal(padded, _expected(boundary))
+
+
 def test_unknown_torch_mode_is_named() -> None:
     with pytest.raises(ValueError, match="padding_mode must be one of"):
         by_torch_mode("symmetric")

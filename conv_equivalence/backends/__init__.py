@@ -25,6 +25,8 @@ FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
 COMPLEX_DTYPES = ("complex64", "complex128")
 INTEGER_DTYPES = ("int32", "int64")
 LAYOUTS = ("contiguous", "channels_last", "strided")
+EXTRAS = {"jax": "jax", "onnx": "onnx", "onnxruntime": "onnx", "cv2": "opencv", "tensorflow": "tensorflow"}
+"""The pyproject extra that installs each optional framework (by import name)."""
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,10 @@ class Backend:
 
     def unavailable_reason(self) -> str | None:
         """``None`` when the backend can run here, else a one-line reason."""
-        if importlib.util.find_spec(self.library.split(".")[0]) is None:
-            return f"{self.library} is not installed"
+        module = self.library.split(".")[0]
+        if importlib.util.find_spec(module) is None:
+            extra = EXTRAS.get(module)
+            return f"{module} is not installed" + (f" (pip install 'conv-equivalence[{extra}]')" if extra else "")
         return self.available_check()
 
     def version(self) -> str:

@@ -16,6 +16,8 @@ and ``jax.numpy.correlate``/``convolve``.
   swapped within each group;
 * bias: added to the result in the problem's dtype.
 
+Known issue: on the CPU a non-finite input of one feature group reaches the other groups' outputs.
+
 JAX computes in 32 bits unless ``jax_enable_x64`` is on. This adapter turns it on when it
 first runs, unless the environment sets ``JAX_ENABLE_X64`` to a false value; then float64 is
 computed in float32, and `Backend.computing_dtype` (shown in reports) says so.
@@ -31,9 +33,9 @@ from typing import Any
 
 import numpy as np
 
-from conv_equivalence.backends import COMPLEX_DTYPES, FLOAT_DTYPES, Backend, Capabilities, register
+from conv_equivalence.backends import COMPLEX_DTYPES, FLOAT_DTYPES, Backend, Capabilities, KnownIssue, register
 from conv_equivalence.backends._signal import SAME_EXTRA_AT_START, as_output, choose_mode, conj, flip, signals, zero_pad
-from conv_equivalence.problem import ConvProblem, framework_same_pads
+from conv_equivalence.problem import ConvProblem, ConvSpec, framework_same_pads
 
 _FALSE = ("0", "false", "no", "off")
 SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
@@ -137,18 +139,32 @@ def _jnp(function: str) -> Callable[[ConvProblem], np.ndarray]:
     return run
 
 
+def _grouped_nonfinite_example() -> ConvProblem:
+    return ConvProblem(ConvSpec.create(1, groups=2), np.array([[[np.inf], [0.0]]]), np.ones((2, 1, 1)))
+
+
+GROUPED_NONFINITE = KnownIssue(
+    "jax-cpu-grouped-conv-mixes-groups",
+    "XLA's CPU convolution with feature_group_count > 1 lets a non-finite input of one group reach the other "
+    "groups' outputs (as 0 * inf = NaN, as if the groups were one convolution with a block-diagonal kernel): "
+    "groups=2, x=[[inf], [0]], w=ones(2,1,1) gives [inf, nan], not [inf, 0]",
+    lambda problem: problem.spec.groups > 1 and not np.isfinite(problem.x).all(),
+    _grouped_nonfinite_example,
+)
+
 _DTYPES = FLOAT_DTYPES + COMPLEX_DTYPES + ("int32", "int64")
 _common: dict[str, Any] = dict(dtypes=_DTYPES, empty_batch=True, channels=True, groups=True, stride=True,
                                dilation=True, bias=True, layouts=("contiguous", "channels_last"))
 register(Backend(
     "jax.lax.conv_general_dilated", "jax", "jax.lax.conv_general_dilated (NCHW/OIHW or NHWC/HWIO), float64 with jax_enable_x64",
     Capabilities(padding_strings=("same", "valid"), padding_pairs=True, **_common),
-    conv_general_dilated, computing_dtype=computing_dtype,
+    conv_general_dilated, computing_dtype=computing_dtype, known_issues=(GROUPED_NONFINITE,),
 ))
 register(Backend(
     "jax.lax.conv_general_dilated[transpose]", "jax",
     "torch's conv_transpose as jax.lax.conv_general_dilated with lhs_dilation=stride and the flipped kernel",
     Capabilities(transposed=True, **_common), conv_general_dilated, computing_dtype=computing_dtype,
+    known_issues=(GROUPED_NONFINITE,),
 ))
 for function in ("correlate", "convolve"):
     register(Backend(

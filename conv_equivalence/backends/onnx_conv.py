@@ -11,7 +11,8 @@ torch, ``SAME_LOWER`` at the start), ``NOTSET`` with explicit ``pads`` otherwise
 ONNX Runtime's CPU kernels take float32 and float16 (not float64) and reject ``SAME_*`` with
 dilation (explicit pads are passed then); the reference evaluator, written in NumPy, takes
 float16/32/64. Both reject ``output_padding >= stride``, which torch accepts while it is below
-the dilation. The reference ``ConvTranspose`` is wrong for ``group > 1`` (known issue).
+the dilation. The reference ``ConvTranspose`` raises or is wrong for ``group > 1``, and the reference ``Conv``
+lets a NaN between dilated taps through (known issues).
 """
 
 from __future__ import annotations
@@ -91,7 +92,8 @@ def onnxruntime_run(problem: ConvProblem) -> np.ndarray:
 def reference_run(problem: ConvProblem) -> np.ndarray:
     from onnx.reference import ReferenceEvaluator
 
-    return np.asarray(ReferenceEvaluator(one_node_model(problem)).run(None, feeds(problem))[0])
+    outputs = ReferenceEvaluator(one_node_model(problem)).run(None, feeds(problem))
+    return np.asarray(outputs[0])  # type: ignore[index]
 
 
 def _output_padding_below_stride(problem: ConvProblem) -> str | None:
@@ -103,17 +105,32 @@ def _output_padding_below_stride(problem: ConvProblem) -> str | None:
 
 def _grouped_transpose_example() -> ConvProblem:
     spec = ConvSpec.create(1, groups=2, transposed=True)
-    return ConvProblem(spec, np.array([[[0.0], [1.0]]]), np.ones((2, 1, 1)))
+    return ConvProblem(spec, np.zeros((1, 2, 1)), np.zeros((2, 1, 1)), np.array([0.0, 1.0]))
 
 
 REFERENCE_GROUPED_TRANSPOSE = KnownIssue(
     "onnx-reference-convtranspose-groups",
     "onnx.reference's ConvTranspose mishandles group > 1: it slices the weight's input-channel axis by "
-    "output-channel counts, writes each group's result into one output channel and adds the whole bias "
-    "per group, so it raises or answers wrongly: x=[[0],[1]], W=ones(2,1,1), group=2 gives [[0],[0]], not [[0],[1]]",
+    "output-channel counts (raising once C_out/group > 1) and adds the bias from the start of B in every "
+    "group: x=[[0],[0]], W=zeros(2,1,1), B=[0,1], group=2 gives [[0],[0]], not [[0],[1]]",
     lambda problem: problem.spec.groups > 1,
     _grouped_transpose_example,
 )
+
+
+def _dilated_nan_example() -> ConvProblem:
+    spec = ConvSpec.create(1, dilation=2)
+    return ConvProblem(spec, np.array([[[0.0, np.nan, 0.0]]]), np.ones((1, 1, 2)))
+
+
+REFERENCE_DILATION_NONFINITE = KnownIssue(
+    "onnx-reference-dilation-reads-skipped-samples",
+    "onnx.reference's Conv dilates the kernel by inserting zero taps, so a NaN or inf between the taps still "
+    "reaches the output (0 * nan = nan): x=[0, nan, 0], w=[1, 1], dilations=[2] gives [nan], not [0]",
+    lambda problem: any(d > 1 for d in problem.spec.dilation) and not np.isfinite(problem.x).all(),
+    _dilated_nan_example,
+)
+
 
 for runtime, library, dtypes, run in (
     ("onnxruntime", "onnxruntime", ("float16", "float32"), onnxruntime_run),
@@ -121,7 +138,8 @@ for runtime, library, dtypes, run in (
 ):
     common: dict[str, Any] = dict(dtypes=dtypes, channels=True, groups=True, stride=True, dilation=True, bias=True)
     register(Backend(f"{runtime}.Conv", library, f"ONNX Conv (opset {OPSET}) run by {runtime}",
-                     Capabilities(padding_strings=("same", "valid"), padding_pairs=True, **common), run))
+                     Capabilities(padding_strings=("same", "valid"), padding_pairs=True, **common), run,
+                     known_issues=(REFERENCE_DILATION_NONFINITE,) if runtime == "onnx.reference" else ()))
     issues = (REFERENCE_GROUPED_TRANSPOSE,) if runtime == "onnx.reference" else ()
     register(Backend(f"{runtime}.ConvTranspose", library, f"ONNX ConvTranspose (opset {OPSET}) run by {runtime}",
                      Capabilities(transposed=True, extra_rule=_output_padding_below_stride, **common), run, known_issues=issues))

@@ -1,1 +1,160 @@
-"""placeholder"""
+"""TensorFlow: ``tf.nn.conv2d`` (explicit paddings), ``tf.nn.convolution`` (ranks 1-3, ``"SAME"``/
+``"VALID"`` only) and ``tf.nn.conv2d_transpose``, all cross-correlations like torch's.
+
+TensorFlow's CPU kernels take only channels-last data: input ``NHWC`` (``NWC``, ``NDHWC``) and
+filters ``HWIO`` (spatial axes, then ``C_in/groups``, then ``C_out``); ``conv2d_transpose``
+takes filters ``HW`` + ``(C_out, C_in)`` and the output shape. The conversions from torch's
+``NCHW``/``OIHW`` happen here and nowhere else. Padding: pads equal to what ``"SAME"`` gives for
+the stride (`framework_same_pads`: extra sample at the end) are passed as ``"SAME"``, none as
+``"VALID"``, anything else, for ``conv2d``, as explicit ``[[0, 0], [top, bottom], [left, right], [0, 0]]``.
+``conv2d_transpose`` takes torch's ``output_padding`` through its ``output_shape`` argument.
+
+Limits, each declared (TensorFlow raises otherwise): ``tf.nn.convolution`` refuses stride > 1
+together with dilation > 1 and explicit pads; the CPU transposed kernel refuses dilation > 1
+and groups, the CPU Conv3D kernel refuses groups; complex and int64 are not accepted, int32 only
+by ``conv2d``. Known issues: float32/bfloat16 forward convolutions of an empty batch return the input unchanged
+(wrong shape); bfloat16 mishandles NaN and inf (oneDNN, as in torch).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from conv_equivalence.backends import Backend, Capabilities, KnownIssue, register
+from conv_equivalence.problem import ConvProblem, ConvSpec, framework_same_pads
+
+FLOATS = ("float16", "bfloat16", "float32", "float64")
+
+
+def _tf() -> Any:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up banner is not a result
+    import tensorflow
+
+    return tensorflow
+
+
+def _channels_last(a: np.ndarray) -> np.ndarray:
+    return np.moveaxis(a, 1, -1)
+
+
+def _tensor(a: np.ndarray, dtype: str) -> Any:
+    tf = _tf()
+    return tf.cast(tf.constant(np.ascontiguousarray(a)), getattr(tf, dtype))
+
+
+def _result(y: Any, problem: ConvProblem) -> np.ndarray:
+    tf = _tf()
+    if problem.bias is not None:
+        y = tf.nn.bias_add(y, _tensor(problem.bias, problem.dtype))
+    if problem.dtype == "bfloat16":
+        y = tf.cast(y, tf.float32)
+    return np.moveaxis(y.numpy(), -1, 1)
+
+
+def padding_argument(problem: ConvProblem, *, explicit: bool) -> Any:
+    """``"SAME"``, ``"VALID"``, or (``explicit``) per-dimension pairs including batch and channels."""
+    s = problem.spec
+    kernel, spatial = problem.weight.shape[2:], problem.x.shape[2:]
+    pads = s.pads(kernel)
+    if all(p == (0, 0) for p in pads):
+        return "VALID"
+    if pads == framework_same_pads(spatial, kernel, s.stride, s.dilation):
+        return "SAME"
+    if not explicit:
+        raise ValueError("tf.nn.convolution takes only 'SAME' or 'VALID' padding")
+    return [[0, 0], *[list(p) for p in pads], [0, 0]]
+
+
+def _forward(function: str) -> Callable[[ConvProblem], np.ndarray]:
+    def run(problem: ConvProblem) -> np.ndarray:
+        tf = _tf()
+        s = problem.spec
+        x = _tensor(_channels_last(problem.x), problem.dtype)
+        w = _tensor(np.moveaxis(problem.weight, (0, 1), (-1, -2)), problem.dtype)  # O I ... -> ... I O
+        padding = padding_argument(problem, explicit=function == "conv2d")
+        y = getattr(tf.nn, function)(x, w, strides=list(s.stride), padding=padding, dilations=list(s.dilation))
+        return _result(y, problem)
+
+    return run
+
+
+def conv2d_transpose(problem: ConvProblem) -> np.ndarray:
+    tf = _tf()
+    s = problem.spec
+    assert not isinstance(s.padding, str)
+    x = _tensor(_channels_last(problem.x), problem.dtype)
+    w = _tensor(problem.weight.transpose(2, 3, 1, 0), problem.dtype)  # (C_in, C_out, kh, kw) -> (kh, kw, C_out, C_in)
+    n, c_out, *spatial = problem.output_shape
+    padding = [[0, 0], *[[p, p] for p in s.padding], [0, 0]]  # type: ignore[union-attr]
+    y = tf.nn.conv2d_transpose(x, w, output_shape=[n, *spatial, c_out], strides=list(s.stride), padding=padding)
+    return _result(y, problem)
+
+
+def _empty_batch_example() -> ConvProblem:
+    return ConvProblem(ConvSpec.create(2), np.zeros((0, 1, 5, 6)), np.ones((2, 1, 3, 3)), dtype="float32")
+
+
+EMPTY_BATCH_SHAPE = KnownIssue(
+    "tensorflow-empty-batch-returns-input",
+    "TensorFlow's CPU (oneDNN) float32 and bfloat16 convolutions return the input itself for an empty batch: "
+    "tf.nn.conv2d(zeros((0, 5, 6, 1), float32), ones((3, 3, 1, 2)), 1, 'VALID') has shape (0, 5, 6, 1), not "
+    "(0, 3, 4, 2); float16, float64 and int32 are right",
+    lambda problem: problem.x.shape[0] == 0 and problem.dtype in ("float32", "bfloat16"),
+    _empty_batch_example,
+)
+
+
+def _bf16_nonfinite_example() -> ConvProblem:
+    return ConvProblem(ConvSpec.create(2), np.array([[[[np.inf, np.inf, np.inf]]]]), np.ones((1, 1, 1, 1)), dtype="bfloat16")
+
+
+BF16_NONFINITE = KnownIssue(
+    "tensorflow-cpu-bfloat16-nonfinite",
+    "TensorFlow's CPU (oneDNN) bfloat16 convolution mishandles non-finite input, like torch's: "
+    "conv2d([inf, inf, inf], [1]) gives [nan, inf, inf], and a NaN reaches the output before its own",
+    lambda problem: problem.dtype == "bfloat16" and not np.isfinite(problem.x).all(),
+    _bf16_nonfinite_example,
+)
+
+
+def _convolution_rule(problem: ConvProblem) -> str | None:
+    s = problem.spec
+    if s.ndim == 3 and s.groups > 1:
+        return "unsupported: grouped 3-D convolution (the CPU Conv3D kernel needs the filter depth to equal C_in)"
+    if any(st > 1 for st in s.stride) and any(d > 1 for d in s.dilation):
+        return "unsupported: stride > 1 together with dilation > 1 (tf.nn.convolution refuses it)"
+    try:
+        padding_argument(problem, explicit=False)
+    except ValueError:
+        return "unsupported: padding other than TensorFlow's 'SAME' or 'VALID' placement"
+    return None
+
+
+def _transpose_rule(problem: ConvProblem) -> str | None:
+    if any(op >= st for op, st in zip(problem.spec.output_padding, problem.spec.stride)):
+        return "unsupported: output_padding >= stride (no such output_shape)"
+    return None
+
+
+_common: dict[str, Any] = dict(empty_batch=True, channels=True, stride=True, bias=True)
+register(Backend(
+    "tensorflow.nn.conv2d", "tensorflow", "tf.nn.conv2d on NHWC/HWIO, explicit paddings, groups through the filter depth",
+    Capabilities(ranks=(2,), dtypes=FLOATS + ("int32",), groups=True, dilation=True, padding_strings=("same", "valid"),
+                 padding_pairs=True, **_common),
+    _forward("conv2d"), known_issues=(EMPTY_BATCH_SHAPE, BF16_NONFINITE),
+))
+register(Backend(
+    "tensorflow.nn.convolution", "tensorflow", "tf.nn.convolution (1-3 spatial axes) with 'SAME' or 'VALID'",
+    Capabilities(dtypes=FLOATS, groups=True, dilation=True, padding_strings=("same", "valid"), padding_pairs=True,
+                 extra_rule=_convolution_rule, **_common),
+    _forward("convolution"), known_issues=(EMPTY_BATCH_SHAPE, BF16_NONFINITE),
+))
+register(Backend(
+    "tensorflow.nn.conv2d_transpose", "tensorflow", "tf.nn.conv2d_transpose with output_shape from torch's output_padding",
+    Capabilities(ranks=(2,), dtypes=FLOATS, transposed=True, extra_rule=_transpose_rule, **_common),
+    conv2d_transpose,
+))

@@ -228,11 +228,12 @@ def _separable(target: str, case: tuple[ConvProblem, np.ndarray, np.ndarray]) ->
     assume(problem.x.shape[1] == 1 and problem.weight.shape[0] == 1)
     backend = get_backend(target)
     dense = problem.replace(weight=np.outer(u, v)[None, None])
+    pads = s.pads(problem.weight.shape[2:])
     rows = problem.replace(weight=u[None, None, :, None],
-                           spec=s.replace(stride=(s.stride[0], 1), padding=(s.padding[0], 0), dilation=(s.dilation[0], 1)))
+                           spec=s.replace(stride=(s.stride[0], 1), padding=(pads[0], (0, 0)), dilation=(s.dilation[0], 1)))
     assume(supported(backend, dense) and supported(backend, rows))
     first = run(backend, rows)
-    cols = ConvProblem(s.replace(stride=(1, s.stride[1]), padding=(0, s.padding[1]), dilation=(1, s.dilation[1])),
+    cols = ConvProblem(s.replace(stride=(1, s.stride[1]), padding=((0, 0), pads[1]), dilation=(1, s.dilation[1])),
                        first.astype(problem.x.dtype), v[None, None, None, :], dtype=problem.dtype, layout=problem.layout)
     assume(supported(backend, cols))
     assert_close(run(backend, dense), run(backend, cols), error_bound(backend, dense) + error_bound(backend, cols),
@@ -258,7 +259,7 @@ def _theorem(target: str, case: tuple[str, list[np.ndarray]]) -> None:
     assume(supported(backend, problem))
     shape = tuple(m + n - 1 for m, n in zip(a.shape[2:], v.shape[2:]))
     axes = tuple(range(-len(shape), 0))
-    spectral = np.fft.ifftn(np.fft.fftn(a[0, 0], shape, axes=axes) * np.fft.fftn(v[0, 0], shape, axes=axes), axes=axes)
+    spectral: np.ndarray = np.fft.ifftn(np.fft.fftn(a[0, 0], shape, axes=axes) * np.fft.fftn(v[0, 0], shape, axes=axes), axes=axes)
     if not np.iscomplexobj(a) and not np.iscomplexobj(v):
         spectral = spectral.real
     fft_error = tolerance.fft_bound(a[0, 0], v[0, 0], int(np.prod(shape)), "float64")

@@ -20,6 +20,7 @@ from hypothesis.extra import numpy as hnp
 
 from conv_equivalence import oracle, tolerance
 from conv_equivalence.identities import Identity, IdentityFailure, assert_close, register
+from conv_equivalence.problem import framework_same_pads
 
 Pair = tuple[np.ndarray, np.ndarray]
 _INTS = st.integers(-3, 3)
@@ -42,9 +43,14 @@ def complex_pairs() -> st.SearchStrategy[Pair]:
 
 
 def grids(max_side: int = 4) -> st.SearchStrategy[Pair]:
-    shapes = hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=max_side)
-    return st.tuples(hnp.arrays(np.float64, shapes, elements=_INTS),
-                     hnp.arrays(np.float64, shapes, elements=_INTS, fill=st.nothing()))
+    """An image and a kernel, each the top-left corner of a full ``max_side`` square drawn first:
+    a shape shrinks without shifting the values of the elements it keeps."""
+    shape = hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=max_side)
+    square = (max_side, max_side)
+    return st.builds(
+        lambda image, kernel, s, t: (image[:s[0], :s[1]].copy(), kernel[:t[0], :t[1]].copy()),
+        hnp.arrays(np.float64, square, elements=_INTS), hnp.arrays(np.float64, square, elements=_INTS, fill=st.nothing()),
+        shape, shape)
 
 
 def torch_conv(x: np.ndarray, w: np.ndarray, **kwargs: Any) -> np.ndarray:
@@ -241,7 +247,7 @@ def _layer(x: np.ndarray, w: np.ndarray, *, bias: bool = False, padding_mode: st
     import torch
 
     torch.manual_seed(0)
-    padding = {} if padding_mode is None else {"padding": (w.size - 1) // 2, "padding_mode": padding_mode}
+    padding: dict[str, Any] = {} if padding_mode is None else {"padding": (w.size - 1) // 2, "padding_mode": padding_mode}
     layer = torch.nn.Conv1d(1, 1, w.size, bias=bias, dtype=torch.float64, **padding)
     with torch.no_grad():
         layer.weight.copy_(torch.from_numpy(w)[None, None])
@@ -522,3 +528,128 @@ belief(
     "The N-d filter drops weights that fail |w| > DBL_EPSILON, and the comparison is false for NaN, so a NaN "
     "weight is silently ignored. Found by this suite. A 1x1 input and a 1x1 NaN kernel: 2 elements.", 2,
     ("ieee", "discovered"))
+
+
+# -- JAX, TensorFlow, OpenCV, ONNX: 'SAME' placements, anchors, borders ---------------------------------------
+
+def _jax_conv(x: np.ndarray, w: np.ndarray, padding: Any, stride: int = 1) -> np.ndarray:
+    """jax.lax.conv_general_dilated on one 1-D signal, in float64."""
+    from conv_equivalence.backends.jax_lax import _jax
+
+    jax = _jax()
+    return np.asarray(jax.lax.conv_general_dilated(x[None, None], w[None, None], (stride,), padding))[0, 0]
+
+
+def _tf_conv(x: np.ndarray, w: np.ndarray, padding: str, stride: int) -> np.ndarray:
+    """tf.nn.convolution on one 1-D signal (NWC, WIO), in float64."""
+    from conv_equivalence.backends.tensorflow_nn import _tf
+
+    return _tf().nn.convolution(x[None, :, None], w[:, None, None], strides=stride, padding=padding).numpy()[0, :, 0]
+
+
+def _filter2d(x: np.ndarray, w: np.ndarray, **kwargs: Any) -> np.ndarray:
+    import cv2
+
+    if "borderType" in kwargs:
+        kwargs["borderType"] = getattr(cv2, kwargs["borderType"])
+    return cv2.filter2D(x, -1, w, **kwargs)
+
+
+belief(
+    "jax-same-lower-is-torch-same", "jax",
+    "Belief: JAX's padding='SAME_LOWER' is torch's padding='same'.",
+    "lax.conv_general_dilated(x, w, 1, 'SAME_LOWER') == F.conv1d(x, w, padding='same')", pairs(),
+    lambda c: (_jax_conv(c[0], c[1], "SAME_LOWER"), _torch_same(c)),
+    lambda c: (_jax_conv(c[0], c[1], "SAME"), _torch_same(c)),
+    "lax.conv_general_dilated(x, w, 1, 'SAME') == F.conv1d(x, w, padding='same')   (both pad the extra sample after)",
+    "'SAME_LOWER' puts the extra padding sample of an even kernel before the input, torch's 'same' (and JAX's "
+    "'SAME') after it. Odd kernels agree, so the smallest case is one input sample and a two-tap kernel with "
+    "unequal taps: 3 elements.", 3, ("same", "jax"))
+
+belief(
+    "strided-same-is-subsampled-same", "tensorflow",
+    "Belief: TensorFlow's 'SAME' with stride 2 is the stride-1 'SAME' output taken every second sample.",
+    "tf.nn.convolution(x, w, 2, 'SAME') == tf.nn.convolution(x, w, 1, 'SAME')[::2]", pairs(),
+    lambda c: (_tf_conv(c[0], c[1], "SAME", 2), _tf_conv(c[0], c[1], "SAME", 1)[::2]),
+    lambda c: (_tf_conv(c[0], c[1], "SAME", 2),
+               oracle.conv(c[0][None, None], c[1][None, None], stride=2,
+                           padding=framework_same_pads(c[0].shape, c[1].shape, (2,), (1,)))[0, 0]),
+    "tf.nn.convolution(x, w, s, 'SAME') == conv(x, w, stride=s, padding=(t//2, t - t//2)), "
+    "t = max(0, (ceil(n/s) - 1)*s + k - n)",
+    "'SAME' pads only what the strided windows need, t = (ceil(n/s) - 1)*s + k - n in total, so with a stride "
+    "the padding, and where the windows start, depends on the input length: n = 2, k = 3 pads (0, 1) with "
+    "stride 2 but (1, 1) with stride 1. No input of 1 sample or kernel of 2 taps shows it: 5 elements. "
+    "JAX's 'SAME' and ONNX's SAME_UPPER compute the same padding.", 5, ("same", "stride", "tensorflow"))
+
+belief(
+    "cv2-filter2d-convolves", "cv2",
+    "Belief: cv2.filter2D convolves (its documentation says it 'convolves an image with the kernel').",
+    "cv2.filter2D(x, -1, w, borderType=BORDER_CONSTANT) == ndimage.convolve(x, w, mode='constant')", grids(),
+    lambda c: (_filter2d(c[0], c[1], borderType="BORDER_CONSTANT"), _ndimage().convolve(c[0], c[1], mode="constant")),
+    lambda c: (_filter2d(c[0], c[1], borderType="BORDER_CONSTANT"), _ndimage().correlate(c[0], c[1], mode="constant")),
+    "cv2.filter2D(x, -1, w, borderType=BORDER_CONSTANT) == ndimage.correlate(x, w, mode='constant')",
+    "filter2D computes a correlation; the documentation says so in a note. With a 1x1 input both read only "
+    "the kernel's centre tap, so the smallest case is a 1x2 input and a 1x2 kernel: 4 elements.", 4, ("flip", "opencv"))
+
+def _rows(c: Pair) -> Pair:
+    """A pair of 1-D arrays as a one-row image and a one-row kernel."""
+    return c[0][None], c[1][None]
+
+
+belief(
+    "cv2-filter2d-default-border-is-zeros", "cv2",
+    "Belief: cv2.filter2D pads with zeros unless told otherwise.",
+    "cv2.filter2D(x, -1, w) == cv2.filter2D(x, -1, w, borderType=BORDER_CONSTANT)", pairs().map(_rows),
+    lambda c: (_filter2d(*c), _filter2d(*c, borderType="BORDER_CONSTANT")),
+    lambda c: (_filter2d(*c), _filter2d(*c, borderType="BORDER_REFLECT_101")),
+    "cv2.filter2D(x, -1, w) == cv2.filter2D(x, -1, w, borderType=BORDER_REFLECT_101)   (torch's 'reflect')",
+    "The default, BORDER_DEFAULT, is BORDER_REFLECT_101 (d c b | a b c d), which a single-sample image "
+    "extends by repeating it. A 1x1 image and a 1x2 kernel whose first tap reads the border: 3 elements.", 3,
+    ("boundary", "defaults", "opencv"))
+
+belief(
+    "cv2-filter2d-anchor-is-torch-same", "cv2",
+    "Belief: cv2.filter2D's default anchor places the kernel like torch's padding='same'.",
+    "cv2.filter2D(x, -1, w, borderType=BORDER_CONSTANT) == F.conv2d(x, w, padding='same')", pairs().map(_rows),
+    lambda c: (_filter2d(*c, borderType="BORDER_CONSTANT"), torch_conv(*c, padding="same")),
+    lambda c: (_filter2d(*c, anchor=((c[1].shape[1] - 1) // 2, (c[1].shape[0] - 1) // 2), borderType="BORDER_CONSTANT"),
+               torch_conv(*c, padding="same")),
+    "cv2.filter2D(x, -1, w, anchor=((kw-1)//2, (kh-1)//2), borderType=BORDER_CONSTANT) == F.conv2d(x, w, padding='same')",
+    "The default anchor is the kernel centre k//2, so an even kernel gets its extra padding sample before the "
+    "image; torch puts it after. A 1x1 image and a 1x2 kernel with unequal taps: 3 elements.", 3,
+    ("same", "opencv"))
+
+
+Grouped = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _onnx_reference(x: np.ndarray, w: np.ndarray, b: np.ndarray, groups: int) -> np.ndarray:
+    from conv_equivalence.backends.onnx_conv import reference_run
+    from conv_equivalence.problem import ConvProblem, ConvSpec
+
+    return reference_run(ConvProblem(ConvSpec.create(1, groups=groups, transposed=True), x, w, b))
+
+
+def _onnx_reference_per_group(c: Grouped) -> np.ndarray:
+    x, w, b = c
+    half, out = x.shape[1] // 2, w.shape[1]
+    return np.concatenate([_onnx_reference(x[:, g * half:(g + 1) * half], w[g * half:(g + 1) * half], b[g * out:(g + 1) * out], 1)
+                           for g in (0, 1)], axis=1)
+
+
+_GROUPED_TRANSPOSE = st.integers(1, 2).flatmap(lambda c_in: st.integers(1, 2).flatmap(lambda c_out: st.tuples(
+    hnp.arrays(np.float64, (1, 2 * c_in, 1), elements=_INTS),
+    hnp.arrays(np.float64, (2 * c_in, c_out, 1), elements=_INTS, fill=st.nothing()),
+    hnp.arrays(np.float64, (2 * c_out,), elements=_INTS))))
+
+belief(
+    "onnx-reference-grouped-convtranspose", "onnx.reference",
+    "Belief: the ONNX reference evaluator is a faithful reference for ConvTranspose with group > 1.",
+    "onnx.reference ConvTranspose(x, W, B, group=2) == exact transposed convolution", _GROUPED_TRANSPOSE,
+    lambda c: (_onnx_reference(c[0], c[1], c[2], groups=2), oracle.conv_transpose(c[0], c[1], c[2], groups=2)),
+    lambda c: (_onnx_reference_per_group(c), oracle.conv_transpose(c[0], c[1], c[2], groups=2)),
+    "concat(onnx.reference ConvTranspose(x_g, W_g, B_g, group=1) for each group g) == exact   (group 1 is right)",
+    "The reference implementation slices W's input-channel axis by output-channel counts (it raises once a "
+    "group has two output channels) and adds B from its start in every group. Found by this suite. Group 2 needs "
+    "two input channels, two weights and two biases: x = [0, 0], W = [0, 0], B = [0, 1] comes out [0, 0]: "
+    "6 elements.", 6, ("groups", "onnx", "discovered"))
