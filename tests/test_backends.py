@@ -42,8 +42,10 @@ def test_known_issue_still_reproduces(name: str, issue_id: str) -> None:
     issue = next(i for i in backend.known_issues if i.id == issue_id)
     problem = issue.example()
     assert issue.matches(problem)
+    # Some defects read uninitialised memory and show only on some runs: 20 tries.
     with pytest.raises(AssertionError, match="disagrees with the oracle"):
-        check_against_oracle(backend, problem)
+        for _ in range(20):
+            check_against_oracle(backend, problem)
 
 
 @pytest.mark.parametrize("name", [b.name for b in BACKENDS])

@@ -22,7 +22,8 @@ JAX computes in 32 bits unless ``jax_enable_x64`` is on. This adapter turns it o
 first runs, unless the environment sets ``JAX_ENABLE_X64`` to a false value; then float64 is
 computed in float32, and `Backend.computing_dtype` (shown in reports) says so.
 ``jax.numpy.correlate`` conjugates its second argument and puts the extra 'same' sample at
-the start, like NumPy; ``convolve`` flips the kernel.
+the start, like NumPy; ``convolve`` flips the kernel. Unlike NumPy's, both return floats for
+integer input, so their backends declare no integer dtype (a catalogued belief shows it).
 """
 
 from __future__ import annotations
@@ -152,6 +153,18 @@ GROUPED_NONFINITE = KnownIssue(
     _grouped_nonfinite_example,
 )
 
+def _grouped_nonfinite_transposed_example() -> ConvProblem:
+    spec = ConvSpec.create(1, groups=2, transposed=True)
+    return ConvProblem(spec, np.array([[[np.inf], [0.0]]]), np.ones((2, 1, 1)))
+
+
+GROUPED_NONFINITE_TRANSPOSED = KnownIssue(
+    GROUPED_NONFINITE.id + "-transposed",
+    GROUPED_NONFINITE.summary.replace("groups=2,", "conv_transpose with groups=2,"),
+    GROUPED_NONFINITE.matches,
+    _grouped_nonfinite_transposed_example,
+)
+
 _DTYPES = FLOAT_DTYPES + COMPLEX_DTYPES + ("int32", "int64")
 _common: dict[str, Any] = dict(dtypes=_DTYPES, empty_batch=True, channels=True, groups=True, stride=True,
                                dilation=True, bias=True, layouts=("contiguous", "channels_last"))
@@ -164,11 +177,12 @@ register(Backend(
     "jax.lax.conv_general_dilated[transpose]", "jax",
     "torch's conv_transpose as jax.lax.conv_general_dilated with lhs_dilation=stride and the flipped kernel",
     Capabilities(transposed=True, **_common), conv_general_dilated, computing_dtype=computing_dtype,
-    known_issues=(GROUPED_NONFINITE,),
+    known_issues=(GROUPED_NONFINITE_TRANSPOSED,),
 ))
 for function in ("correlate", "convolve"):
     register(Backend(
         f"jax.numpy.{function}", "jax", f"jax.numpy.{function} (1-D)",
-        Capabilities(ranks=(1,), dtypes=("float32", "float64") + COMPLEX_DTYPES + ("int64",), batch=False, padding_pairs=True),
+        # Integer inputs come back as floats (the belief jax-numpy-convolve-keeps-integer-dtype).
+        Capabilities(ranks=(1,), dtypes=("float32", "float64") + COMPLEX_DTYPES, batch=False, padding_pairs=True),
         _jnp(function), computing_dtype=computing_dtype,
     ))

@@ -68,9 +68,18 @@ def problem_tensors(problem: ConvProblem, device: str) -> tuple[Any, Any, Any]:
     return x, w, b
 
 
+def padded_input(x: Any, spec: ConvSpec, kernel: tuple[int, ...]) -> tuple[Any, Any]:
+    """``(input, padding)`` for ``F.conv{N}d``: a non-zeros padding_mode, or asymmetric padding, which
+    torch's ``padding`` argument cannot express, is applied with ``F.pad`` as torch.nn does, then padding 0."""
+    if spec.padding_mode == "zeros" and not spec.asymmetric:
+        return x, spec.padding
+    pads = spec.pads(kernel)
+    mode = "constant" if spec.padding_mode == "zeros" else spec.padding_mode
+    return _torch().nn.functional.pad(x, [p for pair in reversed(pads) for p in pair], mode=mode), 0
+
+
 def functional(problem: ConvProblem, device: str = "cpu") -> np.ndarray:
-    """``F.conv{N}d`` / ``F.conv_transpose{N}d``; a non-zeros padding_mode goes through ``F.pad`` as torch.nn
-    does, and so does asymmetric padding, which torch's ``padding`` argument cannot express."""
+    """``F.conv{N}d`` / ``F.conv_transpose{N}d``, padding as `padded_input` says."""
     torch = _torch()
     F = torch.nn.functional
     s, nd = problem.spec, problem.spec.ndim
@@ -80,12 +89,7 @@ def functional(problem: ConvProblem, device: str = "cpu") -> np.ndarray:
         out = fn(x, w, b, stride=s.stride, padding=s.padding, output_padding=s.output_padding,
                  groups=s.groups, dilation=s.dilation)
         return to_numpy(out)
-    padding: Any = s.padding
-    if s.padding_mode != "zeros" or s.asymmetric:
-        pads = s.pads(problem.weight.shape[2:])
-        mode = "constant" if s.padding_mode == "zeros" else s.padding_mode
-        x = F.pad(x, [p for pair in reversed(pads) for p in pair], mode=mode)
-        padding = 0
+    x, padding = padded_input(x, s, problem.weight.shape[2:])
     out = getattr(F, f"conv{nd}d")(x, w, b, stride=s.stride, padding=padding, dilation=s.dilation, groups=s.groups)
     return to_numpy(out)
 

@@ -13,7 +13,8 @@ Limits, each declared (TensorFlow raises otherwise): ``tf.nn.convolution`` refus
 together with dilation > 1 and explicit pads; the CPU transposed kernel refuses dilation > 1
 and groups, the CPU Conv3D kernel refuses groups; complex and int64 are not accepted, int32 only
 by ``conv2d``. Known issues: float32/bfloat16 forward convolutions of an empty batch return the input unchanged
-(wrong shape); bfloat16 mishandles NaN and inf (oneDNN, as in torch).
+(wrong shape); bfloat16 mishandles NaN and inf (oneDNN, as in torch); float32/bfloat16 can
+return uninitialised memory when a strided axis is shorter than the kernel.
 """
 
 from __future__ import annotations
@@ -121,6 +122,26 @@ BF16_NONFINITE = KnownIssue(
 )
 
 
+def _short_strided_axis(problem: ConvProblem) -> bool:
+    s, kernel = problem.spec, problem.weight.shape[2:]
+    return any(st > 1 and n < d * (k - 1) + 1 for st, n, k, d in zip(s.stride, problem.x.shape[2:], kernel, s.dilation))
+
+
+def _garbage_example() -> ConvProblem:
+    spec = ConvSpec.create(2, stride=(1, 2), padding=((0, 0), (0, 1)))
+    return ConvProblem(spec, np.zeros((2, 1, 4, 1)), np.array([[[[1.0, -1.0]]]]), dtype="float32")
+
+
+UNINITIALISED_PADDING = KnownIssue(
+    "tensorflow-cpu-strided-short-axis-garbage",
+    "TensorFlow's CPU (oneDNN) float32/bfloat16 convolution can read uninitialised memory when a strided "
+    "axis is shorter than the kernel: conv2d(zeros((2, 4, 1, 1)), [[1, -1]], strides=[1, 2], 'SAME') returns "
+    "values such as 1.6e16 or -4e-4 instead of zeros, different from run to run",
+    lambda problem: problem.dtype in ("float32", "bfloat16") and _short_strided_axis(problem),
+    _garbage_example,
+)
+
+
 def _convolution_rule(problem: ConvProblem) -> str | None:
     s = problem.spec
     if s.ndim == 3 and s.groups > 1:
@@ -145,13 +166,13 @@ register(Backend(
     "tensorflow.nn.conv2d", "tensorflow", "tf.nn.conv2d on NHWC/HWIO, explicit paddings, groups through the filter depth",
     Capabilities(ranks=(2,), dtypes=FLOATS + ("int32",), groups=True, dilation=True, padding_strings=("same", "valid"),
                  padding_pairs=True, **_common),
-    _forward("conv2d"), known_issues=(EMPTY_BATCH_SHAPE, BF16_NONFINITE),
+    _forward("conv2d"), known_issues=(EMPTY_BATCH_SHAPE, BF16_NONFINITE, UNINITIALISED_PADDING),
 ))
 register(Backend(
     "tensorflow.nn.convolution", "tensorflow", "tf.nn.convolution (1-3 spatial axes) with 'SAME' or 'VALID'",
     Capabilities(dtypes=FLOATS, groups=True, dilation=True, padding_strings=("same", "valid"), padding_pairs=True,
                  extra_rule=_convolution_rule, **_common),
-    _forward("convolution"), known_issues=(EMPTY_BATCH_SHAPE, BF16_NONFINITE),
+    _forward("convolution"), known_issues=(EMPTY_BATCH_SHAPE, BF16_NONFINITE, UNINITIALISED_PADDING),
 ))
 register(Backend(
     "tensorflow.nn.conv2d_transpose", "tensorflow", "tf.nn.conv2d_transpose with output_shape from torch's output_padding",

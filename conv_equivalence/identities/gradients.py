@@ -4,7 +4,6 @@ gradient a correlation of the input with the output gradient. Checked exactly on
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import numpy as np
 from hypothesis import assume
@@ -13,6 +12,7 @@ from hypothesis import strategies as st
 from conv_equivalence import oracle
 from conv_equivalence import strategies as cst
 from conv_equivalence.backends import get_backend
+from conv_equivalence.backends.pytorch import padded_input
 from conv_equivalence.boundary import numpy_pad_mode
 from conv_equivalence.identities import Identity, IdentityFailure, register
 from conv_equivalence.problem import ConvProblem
@@ -34,12 +34,7 @@ def _autograd(problem: ConvProblem, upstream: np.ndarray) -> tuple[np.ndarray, n
     s = problem.spec
     x = torch.from_numpy(problem.x).requires_grad_(True)
     w = torch.from_numpy(problem.weight).requires_grad_(True)
-    xp: Any = x
-    padding: Any = s.padding
-    if s.padding_mode != "zeros":
-        pads = s.pads(problem.weight.shape[2:])
-        xp = torch.nn.functional.pad(x, [p for pair in reversed(pads) for p in pair], mode=s.padding_mode)
-        padding = 0
+    xp, padding = padded_input(x, s, problem.weight.shape[2:])
     out = getattr(torch.nn.functional, f"conv{s.ndim}d")(xp, w, None, s.stride, padding, s.dilation, s.groups)
     out.backward(torch.from_numpy(upstream))
     return x.grad.numpy(), w.grad.numpy()  # type: ignore[union-attr]
