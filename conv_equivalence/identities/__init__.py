@@ -58,7 +58,10 @@ class Identity:
     minimal_size: int | None = None
 
     def unavailable_reason(self, target: str) -> str | None:
-        """``None`` when ``target`` can be checked here, else a one-line reason."""
+        """``None`` when ``target`` (a backend, ``backend|backend``, or a library) can be checked here,
+        else a one-line reason."""
+        if "|" in target:
+            return next((r for r in (self.unavailable_reason(part) for part in target.split("|")) if r), None)
         try:
             return get_backend(target).unavailable_reason()
         except KeyError:
