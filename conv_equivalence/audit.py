@@ -90,7 +90,10 @@ def run_audit(pairs: list[tuple[Identity, str]], profile_name: str, profile: set
               progress: Callable[[Verdict], None] | None = None, jobs: int = 1) -> AuditResult:
     """Verify every pair, in ``jobs`` worker processes; verdicts come back in the order of ``pairs``.
 
-    Workers rebuild the settings from ``profile_name`` and ``profile.max_examples``.
+    Each worker is its own single-process pool, so a library that crashes its process (a
+    segfault in native code) costs only the check it was running: that check gets an ``error``
+    verdict saying so, the worker is replaced, and the audit goes on. Workers rebuild the
+    settings from ``profile_name`` and ``profile.max_examples``.
     """
     if jobs <= 1:
         verdicts = []
@@ -99,16 +102,44 @@ def run_audit(pairs: list[tuple[Identity, str]], profile_name: str, profile: set
             if progress:
                 progress(verdicts[-1])
         return AuditResult(profile_name, verdicts)
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    import queue
+    import threading
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for i in range(len(pairs)):
+        todo.put(i)
     results: dict[int, Verdict] = {}
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(verify_by_name, identity.id, target, profile_name, profile.max_examples): i
-                   for i, (identity, target) in enumerate(pairs)}
-        for future in as_completed(futures):
-            results[futures[future]] = future.result()
-            if progress:
-                progress(results[futures[future]])
+    lock = threading.Lock()
+
+    def worker() -> None:
+        pool = ProcessPoolExecutor(max_workers=1)
+        try:
+            while True:
+                try:
+                    i = todo.get_nowait()
+                except queue.Empty:
+                    return
+                identity, target = pairs[i]
+                try:
+                    verdict = pool.submit(verify_by_name, identity.id, target, profile_name, profile.max_examples).result()
+                except BrokenProcessPool:
+                    verdict = Verdict(identity.id, target, identity.status, ERROR,
+                                      f"the worker process died while checking {identity.id} on {target} "
+                                      "(a crash in the library's native code, such as a segfault)")
+                    pool.shutdown(wait=False)
+                    pool = ProcessPoolExecutor(max_workers=1)
+                with lock:
+                    results[i] = verdict
+                    if progress:
+                        progress(verdict)
+        finally:
+            pool.shutdown(wait=True)
+
+    with ThreadPoolExecutor(max_workers=jobs) as threads:
+        for future in [threads.submit(worker) for _ in range(jobs)]:
+            future.result()
     return AuditResult(profile_name, [results[i] for i in range(len(pairs))])
 
 

@@ -163,3 +163,24 @@ def test_html_report_draws_counterexamples(tmp_path: Path) -> None:
     _parse_html(text, expect_cells=1)
     for caption in ("argument 0", "argument 1", "expected", "got", "got - expected"):
         assert f"<figcaption>{caption}" in text, caption
+
+
+def test_a_crashing_library_costs_only_its_own_check() -> None:
+    """A backend that kills its process (as a segfault in native code does) gets an error verdict; the rest run."""
+    import os
+    import signal
+
+    from conv_equivalence.audit import run_audit
+    from conv_equivalence.backends import Backend, Capabilities, register
+    from conv_equivalence.identities import get_identity
+
+    def crash(problem: object) -> None:
+        os.kill(os.getpid(), signal.SIGSEGV)
+
+    register(Backend("test.crashes", "numpy", "kills its own process", Capabilities(ranks=(1,)), crash), replace=True)
+    identity = get_identity("equals-oracle")
+    pairs = [(identity, "test.crashes"), (identity, "numpy.correlate"), (identity, "scipy.signal.correlate[direct]")]
+    result = run_audit(pairs, "ci", PROFILES["ci"], jobs=2)
+    outcomes = [v.outcome for v in result.verdicts]
+    assert outcomes == ["error", "holds", "holds"], result.verdicts
+    assert "worker process died" in result.verdicts[0].message

@@ -18,9 +18,10 @@ and ``jax.numpy.correlate``/``convolve``.
 
 Known issue: on the CPU a non-finite input of one feature group reaches the other groups' outputs.
 
-JAX computes in 32 bits unless ``jax_enable_x64`` is on. This adapter turns it on when it
-first runs, unless the environment sets ``JAX_ENABLE_X64`` to a false value; then float64 is
-computed in float32, and `Backend.computing_dtype` (shown in reports) says so.
+JAX computes in 32 bits unless 64-bit mode is on. This adapter turns it on around its own calls
+only (``jax.enable_x64``, thread-local: the caller's JAX keeps its own setting), unless the
+environment sets ``JAX_ENABLE_X64`` to a false value; then float64 is computed in float32, and
+`Backend.computing_dtype` (shown in reports) says so.
 ``jax.numpy.correlate`` conjugates its second argument and puts the extra 'same' sample at
 the start, like NumPy; ``convolve`` flips the kernel. Unlike NumPy's, both return floats for
 integer input, so their backends declare no integer dtype (a catalogued belief shows it).
@@ -28,8 +29,10 @@ integer input, so their backends declare no integer dtype (a catalogued belief s
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -45,25 +48,36 @@ SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
 def _jax() -> Any:
     import jax
 
-    if os.environ.get("JAX_ENABLE_X64", "").lower() not in _FALSE:
-        jax.config.update("jax_enable_x64", True)
     return jax
 
 
 def _x64() -> bool:
-    return bool(_jax().config.jax_enable_x64)
+    """Whether 64-bit types are computed in 64 bits: yes unless ``JAX_ENABLE_X64`` says no."""
+    return os.environ.get("JAX_ENABLE_X64", "").lower() not in _FALSE
+
+
+@contextlib.contextmanager
+def x64_scope() -> Iterator[Any]:
+    """JAX with 64-bit mode as `_x64` says, for this block and thread only; yields the module."""
+    jax = _jax()
+    scope: Any = getattr(jax, "enable_x64", None)  # a config State, which refuses bool()
+    if scope is None:  # JAX before 0.6
+        scope = importlib.import_module("jax.experimental").enable_x64
+    with scope(_x64()):
+        yield jax
 
 
 def computing_dtype(dtype: str) -> str:
-    """Without ``jax_enable_x64`` JAX silently computes 64-bit types in 32 bits."""
+    """Without 64-bit mode JAX silently computes 64-bit types in 32 bits."""
     if _x64():
         return dtype
     return {"float64": "float32", "complex128": "complex64", "int64": "int32"}.get(dtype, dtype)
 
 
 def jax_array(values: np.ndarray, dtype: str) -> Any:
+    """A JAX array of ``dtype`` (call inside `x64_scope`)."""
     jnp = _jax().numpy
-    return jnp.asarray(values, dtype=getattr(jnp, dtype))
+    return jnp.asarray(values, dtype=getattr(jnp, computing_dtype(dtype)))
 
 
 def dimension_numbers(ndim: int, channels_last: bool) -> tuple[str, str, str]:
@@ -97,7 +111,11 @@ def transposed_as_forward(weight: np.ndarray, groups: int) -> np.ndarray:
 
 
 def conv_general_dilated(problem: ConvProblem) -> np.ndarray:
-    jax = _jax()
+    with x64_scope() as jax:
+        return _conv_general_dilated(jax, problem)
+
+
+def _conv_general_dilated(jax: Any, problem: ConvProblem) -> np.ndarray:
     s, nd = problem.spec, problem.spec.ndim
     channels_last = problem.layout == "channels_last"
     move_in = (0, *range(2, nd + 2), 1)  # NC... -> N...C
@@ -128,14 +146,14 @@ def conv_general_dilated(problem: ConvProblem) -> np.ndarray:
 
 def _jnp(function: str) -> Callable[[ConvProblem], np.ndarray]:
     def run(problem: ConvProblem) -> np.ndarray:
-        jnp = _jax().numpy
         x, k = signals(problem)
         mode, pads = choose_mode(problem, SAME_EXTRA_AT_START)
         v = flip(k[0]) if function == "convolve" else conj(k[0])
-        fn = getattr(jnp, function)
-        y = fn(jax_array(zero_pad(x, pads)[0], problem.dtype), jax_array(v, problem.dtype), mode=mode,
-               precision=_jax().lax.Precision.HIGHEST)
-        return as_output(np.asarray(y)[None])
+        with x64_scope() as jax:
+            fn = getattr(jax.numpy, function)
+            y = fn(jax_array(zero_pad(x, pads)[0], problem.dtype), jax_array(v, problem.dtype), mode=mode,
+                   precision=jax.lax.Precision.HIGHEST)
+            return as_output(np.asarray(y)[None])
 
     return run
 

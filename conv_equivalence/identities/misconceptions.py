@@ -534,10 +534,10 @@ belief(
 
 def _jax_conv(x: np.ndarray, w: np.ndarray, padding: Any, stride: int = 1) -> np.ndarray:
     """jax.lax.conv_general_dilated on one 1-D signal, in float64."""
-    from conv_equivalence.backends.jax_lax import _jax
+    from conv_equivalence.backends.jax_lax import x64_scope
 
-    jax = _jax()
-    return np.asarray(jax.lax.conv_general_dilated(x[None, None], w[None, None], (stride,), padding))[0, 0]
+    with x64_scope() as jax:
+        return np.asarray(jax.lax.conv_general_dilated(x[None, None], w[None, None], (stride,), padding))[0, 0]
 
 
 def _tf_conv(x: np.ndarray, w: np.ndarray, padding: str, stride: int) -> np.ndarray:
@@ -571,9 +571,10 @@ def _int_pairs() -> st.SearchStrategy[Pair]:
 
 
 def _jnp(function: str, a: np.ndarray, v: np.ndarray) -> np.ndarray:
-    from conv_equivalence.backends.jax_lax import _jax
+    from conv_equivalence.backends.jax_lax import x64_scope
 
-    return np.asarray(getattr(_jax().numpy, function)(a, v))
+    with x64_scope() as jax:
+        return np.asarray(getattr(jax.numpy, function)(a, v))
 
 
 belief(
