@@ -12,6 +12,7 @@ from conv_equivalence import oracle
 from conv_equivalence import strategies as cst
 from conv_equivalence.backends import Capabilities, all_backends, get_backend
 from conv_equivalence.problem import ConvProblem
+from tests.shrinking import REASON, SHRINKER_AS_RECORDED
 
 TRANSPOSED = get_backend("torch.functional.conv_transpose").capabilities
 
@@ -98,6 +99,7 @@ def test_each_backend_reaches_what_it_declares(name: str) -> None:
 MINIMAL = settings(database=None, derandomize=True, max_examples=2000, suppress_health_check=list(HealthCheck))
 
 
+@pytest.mark.skipif(not SHRINKER_AS_RECORDED, reason=REASON)
 def test_shrinks_to_a_single_number() -> None:
     """Any non-zero output: 1-element arrays holding +-1 and zeros (x = w = 1, or a bias of 1 alone)."""
     problem = find(cst.problems(cst.EVERYTHING), lambda p: bool(np.any(oracle.solve(p) != 0)), settings=MINIMAL)
@@ -108,6 +110,7 @@ def test_shrinks_to_a_single_number() -> None:
     assert all(set(np.abs(a).ravel()) <= {0, 1} for a in arrays)
 
 
+@pytest.mark.skipif(not SHRINKER_AS_RECORDED, reason=REASON)
 def test_flip_bug_shrinks_to_length_two() -> None:
     """A flipped kernel first shows with a length-2 input and kernel, one non-zero in each."""
     def flipped_differs(p: ConvProblem) -> bool:

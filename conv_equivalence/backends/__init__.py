@@ -90,13 +90,15 @@ class KnownIssue:
 
     ``matches(problem)`` says whether a problem can hit it; property tests leave such
     problems out, and ``example()`` is a problem that shows it, which a test keeps checking so
-    that a fixed library is noticed (the entry is then stale and should go).
+    that a fixed library is noticed (the entry is then stale and should go). ``verified_with``
+    is the ``package==version`` it was verified on; other versions may not have it.
     """
 
     id: str
     summary: str
     matches: Callable[[ConvProblem], bool]
     example: Callable[[], ConvProblem]
+    verified_with: str = ""
 
 
 @dataclass(frozen=True)

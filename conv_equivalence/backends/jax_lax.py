@@ -169,6 +169,7 @@ GROUPED_NONFINITE = KnownIssue(
     "groups=2, x=[[inf], [0]], w=ones(2,1,1) gives [inf, nan], not [inf, 0]",
     lambda problem: problem.spec.groups > 1 and not np.isfinite(problem.x).all(),
     _grouped_nonfinite_example,
+    verified_with="jaxlib==0.10.2",
 )
 
 def _grouped_nonfinite_transposed_example() -> ConvProblem:
@@ -181,6 +182,7 @@ GROUPED_NONFINITE_TRANSPOSED = KnownIssue(
     GROUPED_NONFINITE.summary.replace("groups=2,", "conv_transpose with groups=2,"),
     GROUPED_NONFINITE.matches,
     _grouped_nonfinite_transposed_example,
+    verified_with="jaxlib==0.10.2",
 )
 
 _DTYPES = FLOAT_DTYPES + COMPLEX_DTYPES + ("int32", "int64")

@@ -118,6 +118,7 @@ REFERENCE_GROUPED_TRANSPOSE = KnownIssue(
     "group: x=[[0],[0]], W=zeros(2,1,1), B=[0,1], group=2 gives [[0],[0]], not [[0],[1]]",
     lambda problem: problem.spec.groups > 1,
     _grouped_transpose_example,
+    verified_with="onnx==1.23.2",
 )
 
 
@@ -132,6 +133,7 @@ REFERENCE_DILATION_NONFINITE = KnownIssue(
     "reaches the output (0 * nan = nan): x=[0, nan, 0], w=[1, 1], dilations=[2] gives [nan], not [0]",
     lambda problem: any(d > 1 for d in problem.spec.dilation) and not np.isfinite(problem.x).all(),
     _dilated_nan_example,
+    verified_with="onnx==1.23.2",
 )
 
 

@@ -11,6 +11,7 @@ compute float32 in TF32 when ``torch.backends.cudnn.allow_tf32`` is on (torch's 
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
 from typing import Any
 
 import numpy as np
@@ -146,6 +147,7 @@ BF16_NAN_SPREAD = KnownIssue(
     "at 3 and 4), and inf + inf gives NaN (conv1d([inf, inf], [1, 1]) is NaN, not inf)",
     _bf16_nonfinite,
     _nan_spread_example,
+    verified_with="torch==2.13.0",
 )
 BF16_NAN_SPREAD_TRANSPOSED = KnownIssue(
     "torch-cpu-bfloat16-nan-spread-transposed",
@@ -153,14 +155,36 @@ BF16_NAN_SPREAD_TRANSPOSED = KnownIssue(
     "conv_transpose1d([0,nan,0], [1,1], stride=2) gives NaN at 0 to 3, not only at 2 and 3",
     _bf16_nonfinite,
     _nan_spread_transposed_example,
+    verified_with="torch==2.13.0",
 )
 
-TORCH_DTYPES = FLOAT_DTYPES + COMPLEX_DTYPES + ("int64",)
+def _torch_version() -> tuple[int, int]:
+    """torch's (major, minor), read without importing it."""
+    try:
+        major, minor = importlib.metadata.version("torch").split(".")[:2]
+        return int(major), int(minor)
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return (0, 0)
+
+
+# float16 on the CPU: convolution from torch 2.2, reflect/replicate padding from 2.6 (before, both
+# raise "not implemented for 'Half'"; verified missing on 2.1.2, present on 2.13.0).
+HALF_CONV = _torch_version() >= (2, 2)
+HALF_PADDING = _torch_version() >= (2, 6)
+
+
+def _half_padding_rule(problem: ConvProblem) -> str | None:
+    if problem.dtype == "float16" and problem.spec.padding_mode in ("reflect", "replicate") and not HALF_PADDING:
+        return "unsupported: float16 with reflect/replicate padding needs torch >= 2.6 on the CPU"
+    return None
+
+
+TORCH_DTYPES = tuple(d for d in FLOAT_DTYPES if HALF_CONV or d != "float16") + COMPLEX_DTYPES + ("int64",)
 
 _conv = Capabilities(
     dtypes=TORCH_DTYPES, empty_batch=True, channels=True, groups=True, stride=True, dilation=True, bias=True,
     padding_modes=("zeros", "reflect", "replicate", "circular"), padding_strings=("same", "valid"), padding_pairs=True,
-    layouts=LAYOUTS,
+    layouts=LAYOUTS, extra_rule=_half_padding_rule,
 )
 _transposed = Capabilities(
     dtypes=TORCH_DTYPES, transposed=True, empty_batch=True, channels=True, groups=True, stride=True,
@@ -172,7 +196,7 @@ for suffix, caps, issue in (("", _conv, BF16_NAN_SPREAD), ("_transpose", _transp
                      f"torch.nn.functional.conv{suffix}{{1,2,3}}d on the CPU", caps, functional,
                      known_issues=(issue,)))
     # Layers hold their weight as a Parameter, which must be floating or complex; padding is one int per axis.
-    layer_caps = dataclasses.replace(caps, dtypes=FLOAT_DTYPES + COMPLEX_DTYPES, padding_pairs=False)
+    layer_caps = dataclasses.replace(caps, dtypes=tuple(d for d in caps.dtypes if d != "int64"), padding_pairs=False)
     register(Backend(f"torch.nn.Conv{'Transpose' if suffix else ''}", "torch",
                      f"torch.nn.Conv{'Transpose' if suffix else ''}{{1,2,3}}d layers (bias=False unless given)",
                      layer_caps, module, known_issues=(issue,)))

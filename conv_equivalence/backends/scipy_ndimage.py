@@ -61,6 +61,7 @@ ABSOLUTE_EPSILON = KnownIssue(
     "DBL_EPSILON (absolute) as exactly symmetric, so kernels of tiny weights are computed wrongly",
     lambda problem: problem.dtype != "int64" and near_symmetry_hazard(problem.weight[0, 0]),
     _tiny_weights_example,
+    verified_with="scipy==1.17.1",
 )
 
 

@@ -96,6 +96,7 @@ SWAP_SPREADS_NAN = KnownIssue(
     "[[1, 1, 1]], 'full') is all NaN instead of [0, nan, nan, nan]. The 1-D numpy fast path is correct.",
     lambda p: not np.isfinite(p.x).all() and p.weight[0, 0].size > p.x[:, 0].size,
     _swap_example,
+    verified_with="scipy==1.17.1",
 )
 
 for method in ("direct", "fft"):

@@ -106,6 +106,7 @@ EMPTY_BATCH_SHAPE = KnownIssue(
     "(0, 3, 4, 2); float16, float64 and int32 are right",
     lambda problem: problem.x.shape[0] == 0 and problem.dtype in ("float32", "bfloat16"),
     _empty_batch_example,
+    verified_with="tensorflow-cpu==2.21.0",
 )
 
 
@@ -119,6 +120,7 @@ BF16_NONFINITE = KnownIssue(
     "conv2d([inf, inf, inf], [1]) gives [nan, inf, inf], and a NaN reaches the output before its own",
     lambda problem: problem.dtype == "bfloat16" and not np.isfinite(problem.x).all(),
     _bf16_nonfinite_example,
+    verified_with="tensorflow-cpu==2.21.0",
 )
 
 
@@ -139,6 +141,7 @@ UNINITIALISED_PADDING = KnownIssue(
     "values such as 1.6e16 or -4e-4 instead of zeros, different from run to run",
     lambda problem: problem.dtype in ("float32", "bfloat16") and _short_strided_axis(problem),
     _garbage_example,
+    verified_with="tensorflow-cpu==2.21.0",
 )
 
 
