@@ -31,8 +31,12 @@ from conv_equivalence.problem import ConvProblem, ConvSpec, framework_same_pads
 FLOATS = ("float16", "bfloat16", "float32", "float64")
 
 
+# TensorFlow's native start-up messages (oneDNN banners, CPU feature notes) are not results; set
+# before anything imports it (reports import it for its version). A user's own setting wins.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
 def _tf() -> Any:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up banner is not a result
     import tensorflow
 
     return tensorflow
