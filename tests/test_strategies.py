@@ -111,14 +111,20 @@ def test_shrinks_to_a_single_number() -> None:
 
 
 @pytest.mark.skipif(not SHRINKER_AS_RECORDED, reason=REASON)
-def test_flip_bug_shrinks_to_length_two() -> None:
-    """A flipped kernel first shows with a length-2 input and kernel, one non-zero in each."""
+def test_flip_bug_shrinks_to_a_handful_of_numbers() -> None:
+    """A flipped kernel shows with one channel, one batch item, a short kernel and input, one non-zero in each.
+
+    The true minimum is 3 elements (one sample and a two-tap kernel reaching into the padding).
+    Hypothesis cannot move a non-zero tap to another position while shrinking, so depending on
+    where generation started it stops at a kernel of up to 4 taps with a single non-zero.
+    """
     def flipped_differs(p: ConvProblem) -> bool:
         flipped = p.replace(weight=np.flip(p.weight, axis=tuple(range(2, p.weight.ndim))).copy())
         return bool(np.any(oracle.solve(p) != oracle.solve(flipped)))
 
     problem = find(cst.problems(cst.EVERYTHING), flipped_differs, settings=MINIMAL)
-    assert problem.x.shape == (1, 1, 2) and problem.weight.shape == (1, 1, 2)
+    assert problem.x.shape[:2] == (1, 1) and problem.weight.shape[:2] == (1, 1) and problem.spec.ndim == 1
+    assert problem.x.size + problem.weight.size <= 6 and problem.weight.size >= 2
     assert np.count_nonzero(problem.x) == 1 and np.count_nonzero(problem.weight) == 1
 
 
