@@ -157,6 +157,20 @@ def _large_extra(max_extra: int) -> st.SearchStrategy[int]:
     return st.one_of(st.sampled_from((max_extra, (3 * max_extra) // 4)), st.integers(max_extra // 2, max_extra))
 
 
+def _smallest_inputs(pads: Pairs, effective: Sequence[int], padding_mode: str) -> list[int]:
+    """Per axis, the shortest input for which this padding and effective kernel size are valid."""
+    minimum = []
+    for (pl, pr), e in zip(pads, effective):
+        widest = max(pl, pr)
+        need = max(1, e - pl - pr)
+        if padding_mode == "reflect" and widest:
+            need = max(need, widest + 1)
+        if padding_mode == "circular":
+            need = max(need, widest)
+        minimum.append(need)
+    return minimum
+
+
 @st.composite
 def problems(
     draw: st.DrawFn,
@@ -219,7 +233,6 @@ def problems(
     dilation = _per_axis(draw, nd, st.integers(1, 3)) if caps.dilation else (1,) * nd
     effective = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
 
-    framework_same = False
     if transposed:
         padding_mode = "zeros"
         output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
@@ -240,36 +253,23 @@ def problems(
         if not choices:
             reject()
         how = draw(st.sampled_from(tuple(choices)))
-        framework_same = how.startswith("framework-same")
-        if how == "ints":
-            padding = (draw(st.integers(0, 3)),) * nd
-        elif how == "tuple":
-            padding = _per_axis(draw, nd, st.integers(0, 3))
-        elif how == "pairs":
-            padding = tuple(zip(_per_axis(draw, nd, st.integers(0, 3)), _per_axis(draw, nd, st.integers(0, 3))))
-        elif not framework_same:
-            padding = how
-        if framework_same:
+        if how.startswith("framework-same"):
             # The placement depends on the input size: draw it first, large enough for every padding_mode.
             spatial = _spatial_sizes(draw, effective if padding_mode != "zeros" else (1,) * nd, nd, max_extra_size)
             padding = framework_same_pads(spatial, kernel, stride, dilation, lower=how.endswith("lower"))
-            spec = ConvSpec.create(nd, stride=stride, padding=padding, dilation=dilation, groups=groups,
-                                   padding_mode=padding_mode)
-            w_shape = (c_out, c_in // groups, *kernel)
-    if not transposed and not framework_same:
+        else:
+            if how == "ints":
+                padding = (draw(st.integers(0, 3)),) * nd
+            elif how == "tuple":
+                padding = _per_axis(draw, nd, st.integers(0, 3))
+            elif how == "pairs":
+                padding = tuple(zip(_per_axis(draw, nd, st.integers(0, 3)), _per_axis(draw, nd, st.integers(0, 3))))
+            else:
+                padding = how
+            pads = ConvSpec.create(nd, stride=stride, padding=padding, dilation=dilation).pads(kernel)
+            spatial = _spatial_sizes(draw, _smallest_inputs(pads, effective, padding_mode), nd, max_extra_size)
         spec = ConvSpec.create(nd, stride=stride, padding=padding, dilation=dilation, groups=groups,
                                padding_mode=padding_mode)
-        pads = spec.pads(kernel)
-        minimum = []
-        for (pl, pr), e in zip(pads, effective):
-            widest = max(pl, pr)
-            need = max(1, e - pl - pr)
-            if padding_mode == "reflect" and widest:
-                need = max(need, widest + 1)
-            if padding_mode == "circular":
-                need = max(need, widest)
-            minimum.append(need)
-        spatial = _spatial_sizes(draw, minimum, nd, max_extra_size)
         w_shape = (c_out, c_in // groups, *kernel)
 
     # Past max_terms products per output no worst-case rounding bound exists (bfloat16: 127).
