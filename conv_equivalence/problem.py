@@ -356,6 +356,19 @@ class ConvProblem:
         """Number of products summed into each output element (before the bias)."""
         return terms_per_output(self.x.shape[1], self.spec.groups, self.weight.shape[2:])
 
+    def framework_padding(self) -> str | None:
+        """The padding as TensorFlow/JAX/ONNX name it, if they have a name for it: ``"VALID"`` (none),
+        ``"SAME"`` (`framework_same_pads`, extra sample after; ONNX's ``SAME_UPPER``), ``"SAME_LOWER"``
+        (extra sample before); ``None`` when only explicit pads say it. ``"SAME"`` wins where both fit."""
+        s, kernel, spatial = self.spec, self.weight.shape[2:], self.x.shape[2:]
+        pads = s.pads(kernel)
+        if all(p == (0, 0) for p in pads):
+            return "VALID"
+        for name, lower in (("SAME", False), ("SAME_LOWER", True)):
+            if pads == framework_same_pads(spatial, kernel, s.stride, s.dilation, lower=lower):
+                return name
+        return None
+
     def replace(self, **changes: object) -> ConvProblem:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 

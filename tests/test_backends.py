@@ -68,3 +68,24 @@ def test_backend_refuses_what_it_does_not_support(name: str) -> None:
         pytest.skip(f"{name} supports grouped, strided 3-D problems")
     with pytest.raises(ValueError, match=f"{re.escape(name)}: unsupported: "):
         backend(problem)
+
+
+def test_framework_padding_names() -> None:
+    """Which pads TensorFlow/JAX/ONNX can name, and how the ONNX adapter spells them."""
+    from conv_equivalence.backends.onnx_conv import auto_pad
+    from conv_equivalence.problem import ConvSpec
+
+    def problem(n: int, k: int, **spec: object) -> ConvProblem:
+        return ConvProblem(ConvSpec.create(1, **spec), np.ones((1, 1, n)), np.ones((1, 1, k)))  # type: ignore[arg-type]
+
+    assert problem(5, 2, padding="same").framework_padding() == "SAME"  # torch's 'same': extra after
+    assert problem(5, 2, padding=((1, 0),)).framework_padding() == "SAME_LOWER"
+    assert problem(5, 3, padding=1).framework_padding() == "SAME"  # odd kernel: both fit, SAME wins
+    assert problem(5, 3).framework_padding() == "VALID"
+    assert problem(2, 3, stride=2, padding=((0, 1),)).framework_padding() == "SAME"  # t = (1-1)*2 + 3 - 2 = 1
+    assert problem(2, 3, stride=2, padding=1).framework_padding() is None  # what stride 1 would pad
+    assert auto_pad(problem(5, 2, padding=((1, 0),))) == ("SAME_LOWER", None)
+    assert auto_pad(problem(5, 2, padding="same")) == ("SAME_UPPER", None)
+    dilated = problem(9, 2, padding=1, dilation=2)  # effective kernel 3: SAME pads (1, 1)
+    assert auto_pad(dilated) == ("SAME_UPPER", None)
+    assert auto_pad(dilated, same_with_dilation=False) == ("NOTSET", [1, 1])  # ONNX Runtime refuses SAME with dilation

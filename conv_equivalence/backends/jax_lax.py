@@ -39,7 +39,7 @@ import numpy as np
 
 from conv_equivalence.backends import COMPLEX_DTYPES, FLOAT_DTYPES, Backend, Capabilities, KnownIssue, register
 from conv_equivalence.backends._signal import SAME_EXTRA_AT_START, as_output, choose_mode, conj, flip, signals, zero_pad
-from conv_equivalence.problem import ConvProblem, ConvSpec, framework_same_pads
+from conv_equivalence.problem import ConvProblem, ConvSpec
 
 _FALSE = ("0", "false", "no", "off")
 SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
@@ -88,18 +88,7 @@ def dimension_numbers(ndim: int, channels_last: bool) -> tuple[str, str, str]:
 
 def padding_argument(problem: ConvProblem) -> str | list[tuple[int, int]]:
     """``"SAME"``, ``"SAME_LOWER"``, ``"VALID"`` or explicit ``(low, high)`` pairs for this problem."""
-    s = problem.spec
-    if s.padding == "same":
-        return "SAME"
-    if s.padding == "valid":
-        return "VALID"
-    kernel, spatial = problem.weight.shape[2:], problem.x.shape[2:]
-    pads = s.pads(kernel)
-    if any(p != (0, 0) for p in pads):
-        for name, lower in (("SAME", False), ("SAME_LOWER", True)):
-            if pads == framework_same_pads(spatial, kernel, s.stride, s.dilation, lower=lower):
-                return name
-    return list(pads)
+    return problem.framework_padding() or list(problem.spec.pads(problem.weight.shape[2:]))
 
 
 def transposed_as_forward(weight: np.ndarray, groups: int) -> np.ndarray:

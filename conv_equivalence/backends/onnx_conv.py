@@ -24,7 +24,7 @@ import numpy as np
 
 from conv_equivalence.backends import Backend, Capabilities, KnownIssue, register
 from conv_equivalence.backends._signal import NUMPY_DTYPES
-from conv_equivalence.problem import ConvProblem, ConvSpec, framework_same_pads
+from conv_equivalence.problem import ConvProblem, ConvSpec
 
 OPSET = 18
 IR_VERSION = 8  # what ONNX Runtime releases back to 1.14 load
@@ -33,15 +33,10 @@ ELEMENT_TYPES = {"float16": "FLOAT16", "float32": "FLOAT", "float64": "DOUBLE"}
 
 def auto_pad(problem: ConvProblem, *, same_with_dilation: bool = True) -> tuple[str, list[int] | None]:
     """``(auto_pad, pads)`` for a forward convolution problem (``SAME_*`` with dilation only if allowed)."""
-    s = problem.spec
-    kernel, spatial = problem.weight.shape[2:], problem.x.shape[2:]
-    pads = s.pads(kernel)
-    if all(p == (0, 0) for p in pads):
-        return "VALID", None
-    if same_with_dilation or all(d == 1 for d in s.dilation):
-        for name, lower in (("SAME_UPPER", False), ("SAME_LOWER", True)):
-            if pads == framework_same_pads(spatial, kernel, s.stride, s.dilation, lower=lower):
-                return name, None
+    name = problem.framework_padding()
+    if name == "VALID" or (name and (same_with_dilation or all(d == 1 for d in problem.spec.dilation))):
+        return {"SAME": "SAME_UPPER"}.get(name, name), None
+    pads = problem.spec.pads(problem.weight.shape[2:])
     return "NOTSET", [b for b, _ in pads] + [a for _, a in pads]
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from conv_equivalence.backends import Backend, Capabilities, KnownIssue, register
-from conv_equivalence.problem import ConvProblem, ConvSpec, framework_same_pads
+from conv_equivalence.problem import ConvProblem, ConvSpec
 
 FLOATS = ("float16", "bfloat16", "float32", "float64")
 
@@ -62,16 +62,12 @@ def _result(y: Any, problem: ConvProblem) -> np.ndarray:
 
 def padding_argument(problem: ConvProblem, *, explicit: bool) -> Any:
     """``"SAME"``, ``"VALID"``, or (``explicit``) per-dimension pairs including batch and channels."""
-    s = problem.spec
-    kernel, spatial = problem.weight.shape[2:], problem.x.shape[2:]
-    pads = s.pads(kernel)
-    if all(p == (0, 0) for p in pads):
-        return "VALID"
-    if pads == framework_same_pads(spatial, kernel, s.stride, s.dilation):
-        return "SAME"
+    name = problem.framework_padding()
+    if name in ("VALID", "SAME"):
+        return name
     if not explicit:
         raise ValueError("tf.nn.convolution takes only 'SAME' or 'VALID' padding")
-    return [[0, 0], *[list(p) for p in pads], [0, 0]]
+    return [[0, 0], *[list(p) for p in problem.spec.pads(problem.weight.shape[2:])], [0, 0]]
 
 
 def _forward(function: str) -> Callable[[ConvProblem], np.ndarray]:
