@@ -112,9 +112,8 @@ def _conv_general_dilated(jax: Any, problem: ConvProblem) -> np.ndarray:
     if s.transposed:
         kernel = w.shape[2:]
         w = transposed_as_forward(w, s.groups)
-        assert not isinstance(s.padding, str)
         padding: Any = [(d * (k - 1) - p, d * (k - 1) - p + op)
-                        for k, d, p, op in zip(kernel, s.dilation, s.padding, s.output_padding)]  # type: ignore[operator]
+                        for k, d, p, op in zip(kernel, s.dilation, s.int_padding, s.output_padding)]
         strides, lhs_dilation = (1,) * nd, s.stride
     else:
         padding, strides, lhs_dilation = padding_argument(problem), s.stride, (1,) * nd

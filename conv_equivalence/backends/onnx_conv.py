@@ -48,8 +48,7 @@ def one_node_model(problem: ConvProblem, *, same_with_dilation: bool = True) -> 
     kernel = list(problem.weight.shape[2:])
     attributes: dict[str, Any] = dict(kernel_shape=kernel, strides=list(s.stride), dilations=list(s.dilation), group=s.groups)
     if s.transposed:
-        assert not isinstance(s.padding, str)
-        attributes.update(pads=list(s.padding) * 2, output_padding=list(s.output_padding))
+        attributes.update(pads=list(s.int_padding) * 2, output_padding=list(s.output_padding))
     else:
         mode, pads = auto_pad(problem, same_with_dilation=same_with_dilation)
         attributes["auto_pad"] = mode

@@ -86,11 +86,10 @@ def _forward(function: str) -> Callable[[ConvProblem], np.ndarray]:
 def conv2d_transpose(problem: ConvProblem) -> np.ndarray:
     tf = _tf()
     s = problem.spec
-    assert not isinstance(s.padding, str)
     x = _tensor(_channels_last(problem.x), problem.dtype)
     w = _tensor(problem.weight.transpose(2, 3, 1, 0), problem.dtype)  # (C_in, C_out, kh, kw) -> (kh, kw, C_out, C_in)
     n, c_out, *spatial = problem.output_shape
-    padding = [[0, 0], *[[p, p] for p in s.padding], [0, 0]]  # type: ignore[union-attr]
+    padding = [[0, 0], *[[p, p] for p in s.int_padding], [0, 0]]
     y = tf.nn.conv2d_transpose(x, w, output_shape=[n, *spatial, c_out], strides=list(s.stride), padding=padding)
     return _result(y, problem)
 
