@@ -144,8 +144,9 @@ def conv(
 
     Cross-correlation, no kernel flip, no conjugation. ``x`` is ``(N, C_in, *spatial)``, ``w``
     is ``(C_out, C_in/groups, *kernel)``; the spatial rank (1 to 3) is ``w.ndim - 2``.
-    ``padding`` is an int, a per-axis tuple, ``"valid"`` (none) or ``"same"`` (output as long
-    as the input, extra sample of an even effective kernel padded at the end, stride 1 only).
+    ``padding`` is an int, a per-axis tuple, per-axis ``(before, after)`` pairs (which torch
+    itself does not accept), ``"valid"`` (none) or ``"same"`` (output as long as the input, extra
+    sample of an even effective kernel padded at the end, stride 1 only).
     ``padding_mode`` extends the input as torch does: ``zeros``, ``reflect`` (``c b [a b c]``),
     ``replicate`` (``a a [a b c]``) or ``circular`` (``b c [a b c]``).
     """

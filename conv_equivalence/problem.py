@@ -181,7 +181,7 @@ class ConvSpec:
         if isinstance(padding, str):
             if padding not in PADDING_STRINGS:
                 raise ValueError(
-                    f"padding must be an int, a tuple of ints, 'same' or 'valid', got {padding!r}"
+                    f"padding must be an int, a tuple of ints or of (before, after) pairs, 'same' or 'valid', got {padding!r}"
                 )
             if transposed:
                 raise ValueError(f"padding must be ints for a transposed convolution, got {padding!r}")

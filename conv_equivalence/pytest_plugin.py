@@ -67,8 +67,11 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     if not text:
         return
     index, count = parse_shard(text)
-    keep = [item for item in items if shard_of(item.nodeid, count) == index]
-    config.hook.pytest_deselected(items=[item for item in items if shard_of(item.nodeid, count) != index])
+    keep: list[Any] = []
+    drop: list[Any] = []
+    for item in items:
+        (keep if shard_of(item.nodeid, count) == index else drop).append(item)
+    config.hook.pytest_deselected(items=drop)
     items[:] = keep
 
 

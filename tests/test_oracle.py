@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -21,6 +22,8 @@ torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 SMALL = dict(max_extra_size=3)
+# Everything torch's convolution takes, plus (before, after) padding pairs and TF/JAX 'SAME' placements.
+WITH_PAIRS = dataclasses.replace(cst.EVERYTHING, padding_pairs=True)
 TRANSPOSED = get_backend("torch.functional.conv_transpose").capabilities
 
 
@@ -40,7 +43,7 @@ def _assert_exact(got: np.ndarray, expected: np.ndarray) -> None:
 
 # -- the oracle equals the literal definition --------------------------------------------------
 
-@given(cst.problems(cst.EVERYTHING, **SMALL))
+@given(cst.problems(WITH_PAIRS, **SMALL))
 def test_conv_equals_literal_loops(problem: ConvProblem) -> None:
     _assert_exact(oracle.solve(problem), _naive(problem))
 
@@ -225,7 +228,11 @@ BAD = [
     (dict(padding=-1), ValueError, r"padding must be non-negative"),
     (dict(padding=(1, 2, 3)), ValueError, r"padding must have one entry per spatial axis \(2\), got 3"),
     (dict(stride=(1,)), ValueError, r"stride must have one entry per spatial axis"),
-    (dict(padding="full"), ValueError, r"padding must be an int, a tuple of ints, 'same' or 'valid'"),
+    (dict(padding="full"), ValueError, r"padding must be an int, a tuple of ints or of \(before, after\) pairs, 'same' or 'valid'"),
+    (dict(padding=((1, 0),)), ValueError, r"padding must have one entry per spatial axis \(2\), got 1"),
+    (dict(padding=((1, 0), 2)), ValueError, r"padding pairs must each be \(before, after\), got 2"),
+    (dict(padding=((1, 0), (0, 1, 2))), ValueError, r"padding pairs must each be \(before, after\)"),
+    (dict(padding=((1, 0), (0, -1))), ValueError, r"padding must be non-negative"),
     (dict(padding="same", stride=2), ValueError, r"padding='same' is not supported with stride > 1"),
     (dict(padding_mode="symmetric"), ValueError, r"padding_mode must be one of"),
     (dict(groups=0), ValueError, r"groups must be positive"),
@@ -257,6 +264,8 @@ def test_bad_conv_specs_are_named(kwargs: dict, error: type, message: str) -> No
     (lambda: oracle.conv_transpose(X2, np.ones((2, 2, 3, 3)), padding=5), ValueError, r"transposed convolution output must be non-empty"),
     (lambda: oracle.conv_transpose(X2, np.ones((3, 2, 3, 3))), ValueError, r"weight's first dimension must equal the input channels"),
     (lambda: oracle.conv_transpose(X2, np.ones((2, 2, 3, 3)), padding="same"), ValueError, r"padding must be ints for a transposed"),
+    (lambda: oracle.conv_transpose(X2, np.ones((2, 2, 3, 3)), padding=((1, 0), (0, 0))), ValueError,
+     r"padding must be one int per axis for a transposed convolution, got pairs"),
     (lambda: oracle.correlate(np.ones((3, 1)), np.ones((1, 3)), "valid"), ValueError, r"mode='valid' needs one input at least as large"),
     (lambda: oracle.correlate(np.ones(3), np.ones((1, 3))), ValueError, r"in1 and in2 must have the same number of dimensions"),
     (lambda: oracle.convolve(np.ones(3), np.ones(3), "circular"), ValueError, r"mode must be one of \('full', 'valid', 'same'\)"),

@@ -51,7 +51,12 @@ def _features(p: ConvProblem) -> set[str]:
     c_in, c_out = p.x.shape[1], p.output_shape[1]
     out = {f"rank={s.ndim}", f"dtype={p.dtype}", f"layout={p.layout}", f"padding_mode={s.padding_mode}",
            f"bias={p.bias is not None}", f"batch0={p.x.shape[0] == 0}"}
-    out.add("padding=" + (s.padding if isinstance(s.padding, str) else ("uniform" if len(set(s.padding)) == 1 else "per-axis")))
+    out.add("padding=" + (s.padding if isinstance(s.padding, str) else "pairs" if s.asymmetric
+                          else ("uniform" if len(set(s.padding)) == 1 else "per-axis")))
+    if not s.transposed and s.padding != "same" and any(d > 1 or st_ > 1 for d, st_ in zip(s.dilation, s.stride)):
+        name = p.framework_padding()
+        if name in ("SAME", "SAME_LOWER") and any(pl != pr for pl, pr in s.pads(kernel)):
+            out.add(f"framework-{name}-strided-or-dilated")
     out |= {f"stride>1@{a}" for a, v in enumerate(s.stride) if v > 1}
     out |= {f"dilation>1@{a}" for a, v in enumerate(s.dilation) if v > 1}
     out |= {f"kernel-{'even' if k % 2 == 0 else 'odd'}" for k in kernel}
@@ -93,6 +98,10 @@ def test_each_backend_reaches_what_it_declares(name: str) -> None:
     seen = _collect(caps, _features, 300)
     expected = {f"rank={r}" for r in caps.ranks} | {f"dtype={d}" for d in caps.dtypes}
     expected |= {f"padding_mode={m}" for m in caps.padding_modes} | {f"layout={lay}" for lay in caps.layouts}
+    if caps.padding_pairs:
+        expected.add("padding=pairs")
+        if caps.stride and caps.dilation and caps.extra_rule is None:  # tf.nn.convolution's rule refuses SAME_LOWER
+            expected |= {"framework-SAME-strided-or-dilated", "framework-SAME_LOWER-strided-or-dilated"}
     assert expected - seen == set()
 
 
