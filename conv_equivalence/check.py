@@ -156,7 +156,7 @@ class CheckResult:
     def report(self) -> str:
         lines = []
         for v in self.verdicts:
-            outcome = "pass" if v.ok else ("FAIL" if v.outcome == "REGRESSION" else v.outcome.upper())
+            outcome = "pass" if v.ok else ("FAIL" if v.outcome == "regression" else v.outcome.upper())
             lines.append(f"{v.identity}: {outcome} ({v.examples} examples, {v.seconds:.1f}s)")
         for v in self.failed:
             lines += ["", f"== {v.identity} failed for {self.name}", v.message, "", "counterexample:",

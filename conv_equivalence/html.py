@@ -14,7 +14,7 @@ import numpy as np
 
 from conv_equivalence.problem import ConvProblem
 
-COLOURS = {"holds": "#cdebc5", "differs": "#fde9a9", "REGRESSION": "#f4a3a3", "unsupported": "#eeeeee", "error": "#e3b5f0"}
+COLOURS = {"holds": "#cdebc5", "differs": "#fde9a9", "regression": "#f4a3a3", "unsupported": "#eeeeee", "error": "#e3b5f0"}
 CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}
 table.matrix{border-collapse:collapse;font-size:12px}

@@ -1,7 +1,7 @@
 """Run an identity on one target with Hypothesis and say what happened.
 
 Outcomes: ``holds`` and ``differs`` (as expected, or as documented for a ``differs`` entry),
-``REGRESSION`` (a true identity failed, or a documented discrepancy disappeared),
+``regression`` (a true identity failed, or a documented discrepancy disappeared),
 ``unsupported`` (the target is not installed, or no case applies to it) and ``error``
 (the library raised where it should have answered).
 """
@@ -20,7 +20,10 @@ from hypothesis import seed as hypothesis_seed
 from conv_equivalence import tolerance
 from conv_equivalence.identities import Identity, IdentityFailure, get_identity
 
-HOLDS, DIFFERS, REGRESSION, UNSUPPORTED, ERROR = "holds", "differs", "REGRESSION", "unsupported", "error"
+HOLDS, DIFFERS, REGRESSION, UNSUPPORTED, NOT_INSTALLED, ERROR, CRASH = (
+    "holds", "differs", "regression", "unsupported", "not-installed", "error", "crash")
+STATUSES: tuple[str, ...] = (REGRESSION, ERROR, CRASH, DIFFERS, HOLDS, UNSUPPORTED, NOT_INSTALLED)
+"""Every verdict status, worst first: the same words in the terminal, the JSON, the HTML and the baseline."""
 
 
 @dataclass
