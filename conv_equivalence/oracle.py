@@ -19,22 +19,40 @@ Arithmetic, the same for every function here:
   fits in ``int64``, otherwise an ``object`` array of Python ints (never a wrapped value);
 * any real floating input makes the result ``float64`` (computed in float64); any complex
   input makes it ``complex128``;
-* NaN and infinity propagate as IEEE arithmetic says (``0 * inf`` is NaN): inputs with a
-  non-finite value (and small problems, where it is faster) are summed by ``numpy.einsum``'s
-  own loop, which evaluates every product, instead of BLAS, which may skip zeros.
+* NaN and infinity propagate as IEEE arithmetic says (``0 * inf`` is NaN), and only through the
+  products the definition contains: a transposed convolution scatters each input sample (no
+  inserted zeros are multiplied), ``correlate``/``convolve`` sum only pairs of samples that
+  exist (no zero padding is multiplied), while `conv` multiplies torch's explicit zero padding,
+  as torch does (``conv([1, 1, 1], [inf, 1], padding=1)`` starts with ``inf * 0 = NaN``). Inputs
+  with a non-finite value (and small problems, where it is faster) are summed by
+  ``numpy.einsum``'s own loop, which evaluates every product, instead of BLAS, which may skip zeros.
+
+Where this departs from torch, on purpose:
+
+* zero input channels: the sum over an empty set is 0, so the result is the bias (or zeros)
+  with ``C_out`` channels; torch 2.13's ``conv`` returns ``C_out = 0`` channels instead and its
+  ``conv_transpose`` raises;
+* ``padding`` may be per-axis ``(before, after)`` pairs, which torch's functions do not take.
+
+Arguments are checked before any work (`conv_equivalence.problem`): ints are ints (not bool),
+per-axis values come as tuples or lists (not strings, bytes or ranges), every spatial axis of
+the input is non-empty (as torch requires), and a problem whose padded input or output would
+hold more than `conv_equivalence.problem.MAX_ELEMENTS` elements is refused with its size.
+Torch tensors are read as arrays (detached, on the host).
 
 Booleans, strings, datetimes and other non-numeric dtypes raise ``TypeError``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from conv_equivalence.boundary import numpy_pad_mode
-from conv_equivalence.problem import ConvProblem, ConvSpec, IntOrTuple, Padding, Pairs
+from conv_equivalence.problem import MAX_ELEMENTS, ConvProblem, ConvSpec, IntOrTuple, Padding, Pairs
 
 __all__ = ["conv", "conv_transpose", "correlate", "convolve", "result_dtype", "solve"]
 
@@ -44,10 +62,32 @@ _MODES = ("full", "valid", "same")
 
 
 def _as_numeric(name: str, value: object) -> np.ndarray:
-    array = np.asarray(value)
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor, even one that requires grad
+        value = value.detach().cpu()
+        if str(getattr(value, "dtype", "")) == "torch.bfloat16":
+            value = value.float()  # exact: every bfloat16 is a float32
+    if isinstance(value, (str, bytes, bool)):
+        raise TypeError(f"{name} must be a numeric array, got {type(value).__name__} {value!r}")
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{name} must be a rectangular numeric array ({exc})") from None
     if array.dtype == object or array.dtype.kind not in "iufc":
         raise TypeError(f"{name} must have a numeric (integer, float or complex) dtype, got {array.dtype}")
     return array
+
+
+def _check_arrays(x: object, w: object, bias: object | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Input, weight and bias as numeric arrays whose ranks make a convolution (before the spec is read)."""
+    x, w = _as_numeric("input", x), _as_numeric("weight", w)
+    b = None if bias is None else _as_numeric("bias", bias)
+    if w.ndim not in (3, 4, 5):
+        raise ValueError(f"weight must have 3, 4 or 5 dimensions (out channels, in channels per group, *kernel) "
+                         f"for spatial rank 1, 2 or 3, got shape {w.shape}")
+    if x.ndim != w.ndim:
+        raise ValueError(f"input must have {w.ndim} dimensions (N, C, *spatial) to match weight of shape {w.shape}, "
+                         f"got shape {x.shape}")
+    return x, w, b
 
 
 def result_dtype(*arrays: np.ndarray | None) -> np.dtype:
@@ -114,6 +154,47 @@ def _correlate_padded(xp: np.ndarray, w: np.ndarray, stride: Sequence[int], dila
     return out.reshape(n, c_out, *out_spatial)
 
 
+def _scatter(x: np.ndarray, w: np.ndarray, stride: Sequence[int], dilation: Sequence[int], padding: Sequence[int],
+             out_spatial: Sequence[int], groups: int) -> np.ndarray:
+    """The transposed convolution by its definition, tap by tap: every input sample scatters the kernel::
+
+        out[n, g*Cg_out + o, i*s + j*d - p] += x[n, g*Cg_in + c, i] * w[g*Cg_in + c, o, j]
+
+    for the output positions that exist. Only these products are formed: no inserted zeros, no
+    padding. ``x (N, C_in, *S)``, ``w (C_in, C_out/groups, *K)``, both already in the computing dtype.
+    """
+    nd = w.ndim - 2
+    n, c_in = x.shape[:2]
+    cg_out = w.shape[1]
+    xg = x.reshape(n, groups, c_in // groups, *x.shape[2:])
+    wg = w.reshape(groups, c_in // groups, cg_out, *w.shape[2:])
+    out = np.zeros((n, groups, cg_out, *out_spatial), dtype=x.dtype)
+    letters = "abc"[:nd]
+    einsum_loop = x.dtype != object and not (np.isfinite(x).all() and np.isfinite(w).all())
+    for tap in np.ndindex(*w.shape[2:]):
+        source, target = [], []
+        for size, length, j, s, d, p in zip(x.shape[2:], out_spatial, tap, stride, dilation, padding):
+            offset = j * d - p  # output position of input sample i is i*s + offset
+            first = max(0, -(offset // s))  # smallest i with i*s + offset >= 0
+            last = min(size, (length - 1 - offset) // s + 1)  # past the largest i with i*s + offset < length
+            if last <= first:
+                break
+            source.append(slice(first, last))
+            target.append(slice(first * s + offset, (last - 1) * s + offset + 1, s))
+        else:
+            xs = xg[(slice(None), slice(None), slice(None), *source)]
+            taps = wg[(slice(None), slice(None), slice(None), *tap)]
+            if einsum_loop:
+                with np.errstate(invalid="ignore", over="ignore"):
+                    part = np.einsum(f"NGC{letters},GCO->NGO{letters}", xs, taps, optimize=False)
+            else:
+                part = np.stack([np.moveaxis(np.tensordot(xs[:, g], taps[g], axes=([1], [0])), -1, 1)
+                                 for g in range(groups)], axis=1)
+            with np.errstate(invalid="ignore", over="ignore"):  # IEEE results (inf - inf is NaN) are intended
+                out[(slice(None), slice(None), slice(None), *target)] += part
+    return out.reshape(n, groups * cg_out, *out_spatial)
+
+
 def _pad(x: np.ndarray, pads: Pairs, padding_mode: str) -> np.ndarray:
     if not any(p for pair in pads for p in pair):
         return x
@@ -150,8 +231,7 @@ def conv(
     ``padding_mode`` extends the input as torch does: ``zeros``, ``reflect`` (``c b [a b c]``),
     ``replicate`` (``a a [a b c]``) or ``circular`` (``b c [a b c]``).
     """
-    x, w = _as_numeric("input", x), _as_numeric("weight", w)
-    b = None if bias is None else _as_numeric("bias", bias)
+    x, w, b = _check_arrays(x, w, bias)
     spec = ConvSpec.create(w.ndim - 2, stride=stride, padding=padding, dilation=dilation, groups=groups, padding_mode=padding_mode)
     spec.validate(x.shape, w.shape, None if b is None else b.shape)
     terms = int(np.prod(w.shape[1:]))
@@ -179,43 +259,36 @@ def conv_transpose(
 
     for ``c`` in group ``g``; ``w`` is ``(C_in, C_out/groups, *kernel)``. ``output_padding``
     lengthens the output at the end of each axis (those samples are computed, not zero-filled).
-    Computed as the full (padding ``d*(k-1)``) correlation of the stride-upsampled input with
-    the flipped, in/out-swapped kernel, then cropped by ``padding``.
+    Computed tap by tap as that scatter (`_scatter`), so a non-finite weight meets only the input
+    samples it multiplies (``conv_transpose([1, 1], [inf, 1], stride=2)`` is ``[inf, 1, inf, 1]``).
     """
-    x, w = _as_numeric("input", x), _as_numeric("weight", w)
-    b = None if bias is None else _as_numeric("bias", bias)
+    x, w, b = _check_arrays(x, w, bias)
     spec = ConvSpec.create(
         w.ndim - 2, stride=stride, padding=padding, dilation=dilation, groups=groups,
         transposed=True, output_padding=output_padding,
     )
     spec.validate(x.shape, w.shape, None if b is None else b.shape)
-    nd, g = spec.ndim, spec.groups
+    g = spec.groups
     kernel = w.shape[2:]
     terms = (w.shape[0] // g) * int(np.prod(kernel))
     dtype = _computing_dtype(x, w, b, terms)
-    # Upsample: u[..., i*s] = x[..., i], zeros in between.
-    spatial = x.shape[2:]
-    up = np.zeros(x.shape[:2] + tuple((n - 1) * s + 1 for n, s in zip(spatial, spec.stride)), dtype=dtype)
-    up[(slice(None), slice(None), *(slice(None, None, s) for s in spec.stride))] = x.astype(dtype)
-    # (C_in, C_out/g, *K) -> (C_out, C_in/g, *K), flipped on every spatial axis.
-    c_in, c_out_g = w.shape[:2]
-    w_conv = w.astype(dtype).reshape(g, c_in // g, c_out_g, *kernel).swapaxes(1, 2).reshape(g * c_out_g, c_in // g, *kernel)
-    w_conv = np.flip(w_conv, axis=tuple(range(2, 2 + nd)))
-    full_pads = tuple((d * (k - 1), d * (k - 1)) for k, d in zip(kernel, spec.dilation))
-    full = _correlate_padded(_pad(up, full_pads, "zeros"), w_conv, (1,) * nd, spec.dilation, g)
-    # out[t] = full[t + padding]; output_padding may reach past the end of `full` (zeros there).
-    extra = tuple((0, max(0, op - p)) for op, p in zip(spec.output_padding, spec.int_padding))
-    full = _pad(full, extra, "zeros")
-    out_shape = spec.output_shape(x.shape, w.shape)
-    crop = tuple(slice(p, p + n) for p, n in zip(spec.int_padding, out_shape[2:]))
-    return _add_bias(full[(slice(None), slice(None), *crop)], b)
+    out_spatial = spec.output_shape(x.shape, w.shape)[2:]
+    out = _scatter(x.astype(dtype), w.astype(dtype), spec.stride, spec.dilation, spec.int_padding, out_spatial, g)
+    return _add_bias(out, b)
 
 
 def _check_signal_args(in1: object, in2: object, mode: str) -> tuple[np.ndarray, np.ndarray]:
     a, v = _as_numeric("in1", in1), _as_numeric("in2", in2)
     if a.ndim != v.ndim:
         raise ValueError(f"in1 and in2 must have the same number of dimensions, got {a.ndim} and {v.ndim}")
-    if mode not in _MODES:
+    for name, array in (("in1", a), ("in2", v)):
+        if array.ndim == 0 or array.size == 0:
+            raise ValueError(f"{name} cannot be empty (as in scipy.signal), got shape {array.shape}")
+    full = math.prod(m + n - 1 for m, n in zip(a.shape, v.shape))
+    if full > MAX_ELEMENTS:
+        raise ValueError(f"problem too large: the full result would hold {full:,} elements, more than the "
+                         f"memory budget of {MAX_ELEMENTS:,} (conv_equivalence.problem.MAX_ELEMENTS)")
+    if not isinstance(mode, str) or mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
     if mode == "valid":
         a_big = all(m >= n for m, n in zip(a.shape, v.shape))
@@ -229,13 +302,17 @@ def _check_signal_args(in1: object, in2: object, mode: str) -> tuple[np.ndarray,
 
 
 def _full_convolution(a: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """``sum_j a[k - j] * v[j]`` for every ``k`` where the supports overlap (shape ``a + v - 1``)."""
-    dtype = _computing_dtype(a, v, None, max(v.size, 1))
+    """``sum_j a[k - j] * v[j]`` for every ``k`` where the supports overlap (shape ``a + v - 1``).
+
+    Only pairs of existing samples are multiplied (a transposed convolution of one channel,
+    `_scatter`), looping over the taps of the smaller operand: the products are the same.
+    """
+    dtype = _computing_dtype(a, v, None, max(min(a.size, v.size), 1))
+    big, small = (a, v) if a.size >= v.size else (v, a)
+    out_spatial = tuple(m + n - 1 for m, n in zip(a.shape, v.shape))
     nd = a.ndim
-    flipped = np.flip(v.astype(dtype), axis=tuple(range(nd)))
-    pads = tuple((k - 1, k - 1) for k in v.shape)
-    xp = _pad(a.astype(dtype)[None, None], pads, "zeros")
-    return _correlate_padded(xp, flipped[None, None], (1,) * nd, (1,) * nd, 1)[0, 0]
+    return _scatter(big.astype(dtype)[None, None], small.astype(dtype)[None, None], (1,) * nd, (1,) * nd, (0,) * nd,
+                    out_spatial, 1)[0, 0]
 
 
 def _slice_mode(full: np.ndarray, shape1: Sequence[int], shape2: Sequence[int], mode: str) -> np.ndarray:
@@ -260,12 +337,9 @@ def convolve(in1: object, in2: object, mode: str = "full") -> np.ndarray:
     N-dimensional, both inputs of the same rank. ``full`` has shape ``n1 + n2 - 1`` per axis;
     ``same`` the shape of ``in1``, centred on the full result as scipy centres it;
     ``valid`` the ``|n1 - n2| + 1`` samples that need no zero padding (one input must be at
-    least as large as the other in every dimension). Empty inputs give an empty array,
-    as scipy returns.
+    least as large as the other in every dimension). Empty inputs raise ``ValueError``, as in scipy.
     """
     a, v = _check_signal_args(in1, in2, mode)
-    if a.size == 0 or v.size == 0:
-        return np.array([], dtype=result_dtype(a, v))
     return _slice_mode(_full_convolution(a, v), a.shape, v.shape, mode)
 
 
@@ -276,8 +350,6 @@ def correlate(in1: object, in2: object, mode: str = "full") -> np.ndarray:
     for complex input, conjugated. Modes and empty inputs as in `convolve`.
     """
     a, v = _check_signal_args(in1, in2, mode)
-    if a.size == 0 or v.size == 0:
-        return np.array([], dtype=result_dtype(a, v))
     reversed_conj = np.flip(np.conj(v) if v.dtype.kind == "c" else v, axis=tuple(range(v.ndim)))
     return _slice_mode(_full_convolution(a, reversed_conj), a.shape, v.shape, mode)
 

@@ -29,7 +29,7 @@ wrong kind) with a message that names the parameter and the rule.
 from __future__ import annotations
 
 import dataclasses
-import operator
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -44,29 +44,43 @@ Padding = int | Sequence[int] | Sequence[Sequence[int]] | str
 Pairs = tuple[tuple[int, int], ...]
 
 
-def per_axis(value: IntOrTuple, ndim: int, name: str, *, minimum: int) -> tuple[int, ...]:
-    """``value`` as a tuple of ``ndim`` ints, each at least ``minimum``.
+MAX_PARAMETER = 2**31 - 1
+"""Largest stride, padding, dilation or output_padding accepted: far past any input that fits in
+memory, and small enough that index arithmetic in bytes cannot overflow int64."""
+MAX_ELEMENTS = 2**27
+"""Memory budget of one problem: its padded input, and its output, may each hold at most this many
+elements (1 GiB of float64). Larger problems are refused, with their size, before any work."""
 
-    An int is repeated on every axis; a sequence must have exactly ``ndim`` entries.
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def per_axis(value: IntOrTuple, ndim: int, name: str, *, minimum: int) -> tuple[int, ...]:
+    """``value`` as a tuple of ``ndim`` ints, each at least ``minimum`` and at most `MAX_PARAMETER`.
+
+    An int is repeated on every axis; a tuple or list must have exactly ``ndim`` entries. Booleans,
+    floats, strings, bytes and ranges are refused (``TypeError``), as torch refuses them.
     """
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be an int or a tuple of {ndim} ints, got {value!r}")
-    if isinstance(value, Sequence) and not isinstance(value, str):
+    if isinstance(value, (tuple, list)):
         items = tuple(value)
         if len(items) != ndim:
             raise ValueError(
                 f"{name} must have one entry per spatial axis ({ndim}), "
                 f"got {len(items)} in {value!r}"
             )
-    else:
+    elif _is_int(value):
         items = (value,) * ndim
-    try:
-        numbers = tuple(operator.index(v) for v in items)
-    except TypeError:
-        raise TypeError(f"{name} must be an int or a tuple of {ndim} ints, got {value!r}") from None
+    else:
+        raise TypeError(f"{name} must be an int or a tuple of {ndim} ints, got {type(value).__name__} {value!r}")
+    if not all(_is_int(v) for v in items):
+        raise TypeError(f"{name} must be an int or a tuple of {ndim} ints, got {value!r}")
+    numbers = tuple(int(v) for v in items)
     if any(v < minimum for v in numbers):
         rule = "positive" if minimum == 1 else "non-negative" if minimum == 0 else f">= {minimum}"
         raise ValueError(f"{name} must be {rule} on every axis, got {value!r}")
+    if any(v > MAX_PARAMETER for v in numbers):
+        raise ValueError(f"{name} must be at most 2**31 - 1 on every axis, got {value!r}")
     return numbers
 
 
@@ -97,7 +111,7 @@ def _pairs(value: Sequence[object], ndim: int) -> Pairs:
         raise ValueError(f"padding must have one entry per spatial axis ({ndim}), got {len(value)} in {value!r}")
     out = []
     for item in value:
-        if not isinstance(item, Sequence) or isinstance(item, str) or len(item) != 2:
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
             raise ValueError(f"padding pairs must each be (before, after), got {item!r} in {value!r}")
         out.append(per_axis(item, 2, "padding", minimum=0))
     return tuple((a, b) for a, b in out)
@@ -167,17 +181,21 @@ class ConvSpec:
         output_padding: IntOrTuple = 0,
     ) -> ConvSpec:
         """Check the parameters on their own (shape checks need the arrays: `validate`)."""
+        if not _is_int(ndim):
+            raise TypeError(f"ndim (the spatial rank) must be an int, got {type(ndim).__name__} {ndim!r}")
         if ndim not in (1, 2, 3):
-            raise ValueError(f"spatial rank must be 1, 2 or 3 (weight.ndim - 2), got {ndim}")
+            raise ValueError(f"ndim (the spatial rank, weight.ndim - 2) must be 1, 2 or 3, got {ndim}")
         strides = per_axis(stride, ndim, "stride", minimum=1)
         dilations = per_axis(dilation, ndim, "dilation", minimum=1)
-        if isinstance(groups, (bool, np.bool_)) or not isinstance(groups, (int, np.integer)):
+        if not _is_int(groups):
             raise TypeError(f"groups must be an int, got {groups!r}")
         if groups < 1:
             raise ValueError(f"groups must be positive, got {groups}")
-        if padding_mode not in PADDING_MODES:
+        if not isinstance(padding_mode, str) or padding_mode not in PADDING_MODES:
             raise ValueError(f"padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
         pad: tuple[int, ...] | Pairs | str
+        if not isinstance(transposed, (bool, np.bool_)):
+            raise TypeError(f"transposed must be a bool, got {transposed!r}")
         if isinstance(padding, str):
             if padding not in PADDING_STRINGS:
                 raise ValueError(
@@ -188,7 +206,7 @@ class ConvSpec:
             if padding == "same" and any(s != 1 for s in strides):
                 raise ValueError(f"padding='same' is not supported with stride > 1, got stride={stride!r}")
             pad = padding
-        elif isinstance(padding, Sequence) and any(isinstance(p, Sequence) for p in padding):
+        elif isinstance(padding, (tuple, list)) and any(isinstance(p, (tuple, list)) for p in padding):
             pairs = _pairs(padding, ndim)
             if transposed:
                 raise ValueError(f"padding must be one int per axis for a transposed convolution, got pairs {padding!r}")
@@ -254,6 +272,21 @@ class ConvSpec:
         out = conv_output_shape(spatial, kernel, self.pads(kernel), self.stride, self.dilation)
         return (x_shape[0], w_shape[0], *out)
 
+    def _check_size(self, x_shape: Sequence[int], w_shape: Sequence[int]) -> None:
+        """Refuse, with its size, a problem whose padded input or output exceeds `MAX_ELEMENTS`."""
+        batch_channels = int(x_shape[0]) * max(int(x_shape[1]), 1)
+        if self.transposed:
+            padded = batch_channels * math.prod(x_shape[2:])
+        else:
+            pads = self.pads(tuple(w_shape[2:]))
+            padded = batch_channels * math.prod(n + pl + pr for n, (pl, pr) in zip(x_shape[2:], pads))
+        out = self.output_shape(x_shape, w_shape)
+        output = math.prod(max(n, 0) for n in out)
+        for what, size in (("padded input", padded), ("output", output)):
+            if size > MAX_ELEMENTS:
+                raise ValueError(f"problem too large: its {what} would hold {size:,} elements, more than the "
+                                 f"memory budget of {MAX_ELEMENTS:,} (conv_equivalence.problem.MAX_ELEMENTS)")
+
     def validate(self, x_shape: Sequence[int], w_shape: Sequence[int], bias_shape: Sequence[int] | None) -> None:
         """Check that arrays of these shapes make a well-defined problem with this spec."""
         nd = self.ndim
@@ -296,6 +329,10 @@ class ConvSpec:
         if bias_shape is not None and tuple(bias_shape) != (c_out,):
             raise ValueError(f"bias must have shape ({c_out},) (one value per output channel), got {tuple(bias_shape)}")
         spatial = tuple(x_shape[2:])
+        if any(n < 1 for n in spatial):
+            raise ValueError(f"input must have a non-empty spatial extent on every axis (as torch requires), "
+                             f"got shape {tuple(x_shape)}")
+        self._check_size(x_shape, w_shape)
         if not self.transposed:
             pads = self.pads(kernel)
             for axis, (n, (pl, pr)) in enumerate(zip(spatial, pads)):

@@ -35,20 +35,23 @@ __all__ = ["EVERYTHING", "ELEMENT_KINDS", "elements", "carrier_arrays", "round_t
 EVERYTHING = Capabilities(
     dtypes=FLOAT_DTYPES + COMPLEX_DTYPES + INTEGER_DTYPES, empty_batch=True, channels=True, groups=True,
     stride=True, dilation=True, bias=True, padding_modes=PADDING_MODES, padding_strings=("same", "valid"),
-    layouts=LAYOUTS,
+    multiplies_zero_padding=True, layouts=LAYOUTS,
 )
 """All that torch's non-transposed convolution accepts (use ``transposed=True`` for the other half)."""
 
 ELEMENT_KINDS = ("integers", "floats", "nonfinite")
 """``integers``: small integers (every sum is exact, so results compare bit for bit);
 ``floats``: finite floats over a wide dynamic range (tolerance checks);
-``nonfinite``: real inputs of small integers with NaN and +-inf mixed in, and weights and bias
-of non-zero small integers (propagation checks). With finite non-zero weights IEEE
-arithmetic fixes every output, whatever the summation order: NaN if the window holds a NaN or
-infinities of both signs after weighting, else the sign's infinity. Non-finite weights, zero
-weights (``0 * inf``) and complex infinities are left out: libraries legitimately differ there
-(skipped zero products, C99 Annex G complex multiplication), and those differences belong to
-the identity catalogue, not to the adapters' contract."""
+``nonfinite``: real inputs of small integers with NaN and +-inf mixed in, weights of non-zero small
+integers with NaN and +-inf mixed in, and biases of non-zero small integers (propagation checks).
+IEEE arithmetic then fixes every output whatever the summation order: NaN if a product is NaN
+(``inf * 0`` included) or infinities of both signs meet, else the sign's infinity, else the exact
+integer sum. A non-finite weight is drawn only where the definition fixes which products it meets:
+in a transposed convolution, and in a convolution whose zero padding is empty or, for backends with
+``Capabilities.multiplies_zero_padding`` (torch), multiplied as torch multiplies it; libraries that
+leave padding out of the sum (signal 'full' modes) legitimately differ there. Zero weights and
+complex infinities are left out: libraries legitimately differ there (skipped zero products, C99
+Annex G complex multiplication), and those differences belong to the identity catalogue."""
 
 # Largest magnitude per dtype that keeps sums of a few hundred products finite.
 _FLOAT_LIMIT = {"float16": 4.0, "bfloat16": 2.0**20, "float32": 2.0**30, "float64": 2.0**60}
@@ -107,20 +110,27 @@ def carrier_dtype(dtype: str) -> type:
     return np.complex128 if dtype in COMPLEX_DTYPES else np.float64
 
 
-def carrier_arrays(shape: Sequence[int], dtype: str, kind: str = "integers", *, kernel: bool = False) -> st.SearchStrategy[np.ndarray]:
+def carrier_arrays(shape: Sequence[int], dtype: str, kind: str = "integers", *, kernel: bool = False,
+                   nonfinite_kernel: bool = False) -> st.SearchStrategy[np.ndarray]:
     """Arrays of ``shape`` holding `elements`; kernels (``kernel=True``) have every element drawn.
 
-    With ``kind="nonfinite"`` only inputs get NaN/inf; kernels and biases get non-zero integers.
+    With ``kind="nonfinite"`` inputs get NaN/inf; kernels and biases get non-zero integers, and
+    kernels with ``nonfinite_kernel`` NaN/inf among them too.
     """
-    return _carrier_arrays(tuple(int(n) for n in shape), dtype, kind, kernel)
+    return _carrier_arrays(tuple(int(n) for n in shape), dtype, kind, kernel, nonfinite_kernel)
+
+
+_NONZERO = st.integers(1, 4).flatmap(lambda v: st.sampled_from([float(v), -float(v)]))
 
 
 @functools.lru_cache(maxsize=4096)
-def _carrier_arrays(shape: tuple[int, ...], dtype: str, kind: str, kernel: bool) -> st.SearchStrategy[np.ndarray]:
+def _carrier_arrays(shape: tuple[int, ...], dtype: str, kind: str, kernel: bool,
+                    nonfinite_kernel: bool = False) -> st.SearchStrategy[np.ndarray]:
     # Cached: a strategy object is validated on its first draw, which costs as much as a small draw.
     fill = st.nothing() if kernel else None
     if kind == "nonfinite" and kernel:
-        values: st.SearchStrategy[object] = st.integers(1, 4).flatmap(lambda v: st.sampled_from([float(v), -float(v)]))
+        values: st.SearchStrategy[object] = (
+            st.one_of(_NONZERO, st.sampled_from([np.nan, np.inf, -np.inf])) if nonfinite_kernel else _NONZERO)
     else:
         values = elements(dtype, kind)
     arrays = hnp.arrays(carrier_dtype(dtype), tuple(shape), elements=values, fill=fill)
@@ -279,7 +289,11 @@ def problems(
     layouts = [lay for lay in caps.layouts if not (lay == "channels_last" and nd == 1)]
     layout = draw(st.sampled_from(tuple(layouts)))
     x = draw(carrier_arrays((batch, c_in, *spatial), dt, kind))
-    w = draw(carrier_arrays(w_shape, dt, kind, kernel=True))
+    # Non-finite weights one time in three (shrinking prefers finite ones), where they are well defined.
+    zero_padding = not transposed and padding_mode == "zeros" and any(p for pair in spec.pads(kernel) for p in pair)
+    nonfinite_kernel = kind == "nonfinite" and draw(st.integers(0, 2)) == 2
+    w = draw(carrier_arrays(w_shape, dt, kind, kernel=True,
+                            nonfinite_kernel=nonfinite_kernel and (not zero_padding or caps.multiplies_zero_padding)))
     bias = draw(_optional(carrier_arrays((c_out,), dt, kind, kernel=kind == "nonfinite"))) if caps.bias else None
     problem = ConvProblem(spec, x, w, bias, dtype=dt, layout=layout)
     if caps.reason_unsupported(problem) is not None:

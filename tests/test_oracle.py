@@ -254,7 +254,12 @@ def test_bad_conv_specs_are_named(kwargs: dict, error: type, message: str) -> No
 @pytest.mark.parametrize("call,error,message", [
     (lambda: oracle.conv(np.ones((1, 3, 5, 5)), W2), ValueError, r"weight's channel dimension times groups must equal the input channels: 2 \* 1 != 3"),
     (lambda: oracle.conv(np.ones((1, 2, 5)), W2), ValueError, r"input must have 4 dimensions"),
-    (lambda: oracle.conv(X2, np.ones((4, 2))), ValueError, r"spatial rank must be 1, 2 or 3"),
+    (lambda: oracle.conv(X2, np.ones((4, 2))), ValueError, r"weight must have 3, 4 or 5 dimensions .* got shape \(4, 2\)"),
+    (lambda: oracle.conv(X2, np.ones((4, 2, 3)), stride=(1, 1)), ValueError, r"input must have 3 dimensions .* to match weight"),
+    (lambda: oracle.conv(np.ones((1, 1, 0)), np.ones((1, 1, 1)), padding=1), ValueError, r"non-empty spatial extent"),
+    (lambda: oracle.conv(np.ones((1, 1, 5)), np.ones((1, 1, 1)), padding=10**8), ValueError, r"problem too large: its padded input"),
+    (lambda: oracle.correlate(np.ones(4), np.ones(0)), ValueError, r"in2 cannot be empty"),
+    (lambda: oracle.conv([[[1, 2]], [[1]]], W2), ValueError, r"input must be a rectangular numeric array"),
     (lambda: oracle.conv(X2, W2, bias=np.ones(3)), ValueError, r"bias must have shape \(4,\)"),
     (lambda: oracle.conv(np.ones((1, 2, 2, 2)), W2), ValueError, r"kernel larger than the padded input"),
     (lambda: oracle.conv(X2.astype(bool), W2), TypeError, r"input must have a numeric .* dtype, got bool"),
@@ -300,3 +305,79 @@ def test_float_conv_within_rounding_bound_of_literal_loops(problem: ConvProblem)
     literal = _naive(problem).astype(np.float64)
     mismatch = compare(oracle.solve(problem), literal, bound_for(problem))
     assert mismatch is None, mismatch.describe()
+
+
+# -- non-finite operands: only the products the definition contains -------------------------------
+
+@st.composite
+def poisoned(draw: st.DrawFn, capabilities) -> ConvProblem:  # type: ignore[no-untyped-def]
+    """A float64 problem with NaN/inf written into up to three places of the input and of the weight
+    (anywhere: next to padding, between dilated taps, in any group)."""
+    problem = draw(cst.problems(capabilities, dtype="float64", **SMALL))
+
+    def poison(a: np.ndarray) -> np.ndarray:
+        flat = a.astype(np.float64).ravel().copy()
+        if flat.size:
+            for i in draw(st.lists(st.integers(0, flat.size - 1), max_size=3)):
+                flat[i] = draw(st.sampled_from([np.nan, np.inf, -np.inf]))
+        return flat.reshape(a.shape)
+
+    return problem.replace(x=poison(problem.x), weight=poison(problem.weight))
+
+
+def _assert_same(got: np.ndarray, expected: np.ndarray) -> None:
+    """Equal, NaN where NaN, each infinity where the same infinity (the finite parts are integers: exact)."""
+    assert got.shape == expected.shape
+    np.testing.assert_array_equal(got.astype(np.float64), expected.astype(np.float64))
+
+
+@given(poisoned(WITH_PAIRS))
+def test_nonfinite_conv_equals_literal_loops(problem: ConvProblem) -> None:
+    """Torch's explicit zero padding is multiplied (inf * 0 is NaN there), as torch computes it."""
+    _assert_same(oracle.solve(problem), _naive(problem))
+
+
+@given(poisoned(TRANSPOSED))
+def test_nonfinite_conv_transpose_equals_literal_scatter(problem: ConvProblem) -> None:
+    """No inserted zero meets a non-finite weight: each input sample scatters the kernel."""
+    _assert_same(oracle.solve(problem), _naive(problem))
+
+
+@given(signal_pairs(), st.data())
+def test_nonfinite_signal_functions_equal_literal_loops(pair: tuple[np.ndarray, np.ndarray], data: st.DataObject) -> None:
+    a, v = (p.real.astype(np.float64) for p in pair)
+    for array in (a, v):
+        for i in data.draw(st.lists(st.integers(0, array.size - 1), max_size=2)) if array.size else []:
+            array.flat[i] = data.draw(st.sampled_from([np.nan, np.inf, -np.inf]))
+    if not a.size or not v.size:
+        return
+    _assert_same(oracle.convolve(a, v), naive.full_convolve(a, v))
+    _assert_same(oracle.correlate(a, v), naive.full_convolve(a, v[tuple(slice(None, None, -1) for _ in range(v.ndim))]))
+    if a.ndim == 1:  # numpy's 1-D direct loop forms exactly these products too
+        _assert_same(oracle.convolve(a, v), np.convolve(a, v))
+
+
+def test_nonfinite_worked_examples() -> None:
+    """The cases of issue 11: a non-finite kernel value never meets padding that the definition lacks."""
+    np.testing.assert_array_equal(oracle.convolve([1.0, 1.0, 1.0], [np.inf, 1.0]), [np.inf, np.inf, np.inf, 1.0])
+    np.testing.assert_array_equal(oracle.correlate([1.0, 1.0, 1.0], [np.nan, 1.0]), [1.0, np.nan, np.nan, np.nan])
+    np.testing.assert_array_equal(oracle.conv_transpose([[[1.0, 1.0]]], [[[np.inf, 1.0]]], stride=2)[0, 0],
+                                  [np.inf, 1.0, np.inf, 1.0])
+    x, w = torch.ones(1, 1, 3, dtype=torch.float64), torch.tensor([[[np.inf, 1.0]]], dtype=torch.float64)
+    np.testing.assert_array_equal(oracle.conv(x.numpy(), w.numpy(), padding=1), F.conv1d(x, w, padding=1).numpy())
+    np.testing.assert_array_equal(oracle.conv_transpose(x.numpy(), w.numpy(), stride=2),
+                                  F.conv_transpose1d(x, w, stride=2).numpy())
+
+
+def test_zero_input_channels_give_the_bias() -> None:
+    """The empty sum is 0, so the output is the bias on C_out channels (torch 2.13 drops the channels)."""
+    out = oracle.conv(np.zeros((2, 0, 5, 5)), np.zeros((3, 0, 2, 2)), bias=np.ones(3))
+    assert out.shape == (2, 3, 4, 4) and (out == 1).all()
+    out = oracle.conv_transpose(np.zeros((1, 0, 3)), np.zeros((0, 2, 2)), bias=np.array([1.0, 2.0]))
+    assert out.shape == (1, 2, 4) and (out[0, 1] == 2).all()
+
+
+def test_torch_tensors_are_read_as_arrays() -> None:
+    x = torch.ones(1, 1, 3, requires_grad=True)
+    w = torch.ones(1, 1, 2, dtype=torch.bfloat16)
+    np.testing.assert_array_equal(oracle.conv(x, w)[0, 0], [2.0, 2.0])

@@ -154,3 +154,26 @@ def test_argument_errors_are_named() -> None:
 def test_bfloat16_rounding_is_to_nearest_even() -> None:
     values = np.array([1.0, 1.0 + 2**-8, 1.0 + 3 * 2**-8, 1.0 + 2**-9, -3.0 - 2**-7])
     np.testing.assert_array_equal(cst.round_to(values, "bfloat16"), [1.0, 1.0, 1.0 + 2**-6, 1.0, -3.0])
+
+
+def _nonfinite_features(p: ConvProblem) -> set[str]:
+    padded = not p.spec.transposed and p.spec.padding_mode == "zeros" and any(
+        v for pair in p.spec.pads(p.weight.shape[2:]) for v in pair)
+    out = set()
+    if not np.isfinite(p.weight).all():
+        out.add("nonfinite-weight" + ("-with-zero-padding" if padded else ""))
+    if not np.isfinite(p.x).all():
+        out.add("nonfinite-input")
+    if (p.weight == 0).any() or (p.bias is not None and not np.isfinite(p.bias).all()):
+        out.add("zero-weight-or-nonfinite-bias")
+    return out
+
+
+@pytest.mark.parametrize("name,padded", [("torch.functional.conv", True), ("torch.functional.conv_transpose", False),
+                                         ("scipy.signal.correlate[direct]", False)])
+def test_nonfinite_kind_reaches_nonfinite_weights(name: str, padded: bool) -> None:
+    """Weights hold NaN/inf too; with zero padding only where the backend multiplies it (torch), never zeros."""
+    seen = _collect(get_backend(name).capabilities, _nonfinite_features, 400, kind="nonfinite")
+    assert {"nonfinite-weight", "nonfinite-input"} <= seen, seen
+    assert ("nonfinite-weight-with-zero-padding" in seen) == padded, seen
+    assert "zero-weight-or-nonfinite-bias" not in seen, seen

@@ -37,6 +37,8 @@ class Capabilities:
     ``nonfinite`` says whether NaN/inf in the input stay where IEEE arithmetic puts them (FFT
     methods spread one NaN over the whole output, by construction).
     ``padding_pairs`` says whether asymmetric ``(before, after)`` padding can be expressed.
+    ``multiplies_zero_padding`` says that explicit zero padding is multiplied like any input sample
+    (torch: ``inf * 0`` is NaN there), so non-finite weights are drawn with zero padding too.
     ``extra_rule`` is a last, per-problem check for rules the fields cannot express (padding
     placements, kernel/input size relations): it returns ``None`` or the reason it fails.
     """
@@ -54,6 +56,7 @@ class Capabilities:
     padding_modes: tuple[str, ...] = ("zeros",)
     padding_strings: tuple[str, ...] = ()
     padding_pairs: bool = False
+    multiplies_zero_padding: bool = False
     layouts: tuple[str, ...] = ("contiguous",)
     error_model: str = "direct"
     nonfinite: bool = True

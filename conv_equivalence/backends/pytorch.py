@@ -184,7 +184,7 @@ TORCH_DTYPES = tuple(d for d in FLOAT_DTYPES if HALF_CONV or d != "float16") + C
 _conv = Capabilities(
     dtypes=TORCH_DTYPES, empty_batch=True, channels=True, groups=True, stride=True, dilation=True, bias=True,
     padding_modes=("zeros", "reflect", "replicate", "circular"), padding_strings=("same", "valid"), padding_pairs=True,
-    layouts=LAYOUTS, extra_rule=_half_padding_rule,
+    multiplies_zero_padding=True, layouts=LAYOUTS, extra_rule=_half_padding_rule,
 )
 _transposed = Capabilities(
     dtypes=TORCH_DTYPES, transposed=True, empty_batch=True, channels=True, groups=True, stride=True,

@@ -91,10 +91,13 @@ def _swap_example() -> ConvProblem:
 
 SWAP_SPREADS_NAN = KnownIssue(
     "scipy-direct-swap-spreads-nan",
-    "scipy.signal.correlate/convolve(method='direct') on N-d arrays swap the operands when the second is "
-    "larger ('full' mode), and the swapped loop multiplies a NaN by the zero padding: correlate([[0, nan]], "
-    "[[1, 1, 1]], 'full') is all NaN instead of [0, nan, nan, nan]. The 1-D numpy fast path is correct.",
-    lambda p: not np.isfinite(p.x).all() and p.weight[0, 0].size > p.x[:, 0].size,
+    "scipy.signal.correlate/convolve(method='direct') on N-d arrays multiply a non-finite value by the zero "
+    "padding of 'full' mode, which the definition does not contain: a NaN in the second operand "
+    "(correlate([[1, 1, 1]], [[0, nan]], 'full') is all NaN, not [nan, nan, nan, 0]), or in the first when the "
+    "second is larger and the operands are swapped (correlate([[0, nan]], [[1, 1, 1]], 'full') is all NaN, not "
+    "[0, nan, nan, nan]). The 1-D numpy path forms only the defined products.",
+    lambda p: (not np.isfinite(p.x).all() and p.weight[0, 0].size > p.x[:, 0].size)
+    or (not np.isfinite(p.weight).all() and any(v for pair in p.spec.pads(p.weight.shape[2:]) for v in pair)),
     _swap_example,
     verified_with="scipy==1.17.1",
 )

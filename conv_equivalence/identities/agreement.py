@@ -100,6 +100,7 @@ def shared_capabilities(a: Capabilities, b: Capabilities) -> Capabilities:
         padding_modes=tuple(m for m in a.padding_modes if m in b.padding_modes),
         padding_strings=tuple(p for p in a.padding_strings if p in b.padding_strings),
         padding_pairs=a.padding_pairs and b.padding_pairs,
+        multiplies_zero_padding=a.multiplies_zero_padding and b.multiplies_zero_padding,
         layouts=tuple(lay for lay in a.layouts if lay in b.layouts),
         error_model="fft" if "fft" in (a.error_model, b.error_model) else "direct", nonfinite=a.nonfinite and b.nonfinite,
         extra_rule=(lambda p: next((reason for reason in (r(p) for r in rules) if reason), None)) if rules else None,
