@@ -52,9 +52,9 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from conv_equivalence.boundary import numpy_pad_mode
-from conv_equivalence.problem import MAX_ELEMENTS, ConvProblem, ConvSpec, IntOrTuple, Padding, Pairs
+from conv_equivalence.problem import MAX_ELEMENTS, ConvProblem, ConvSpec, IntOrTuple, Padding, Pairs, per_axis
 
-__all__ = ["conv", "conv_transpose", "correlate", "convolve", "result_dtype", "solve"]
+__all__ = ["conv", "conv_transpose", "correlate", "convolve", "extend", "EXTENSIONS", "result_dtype", "solve"]
 
 _INT64_MAX = np.iinfo(np.int64).max
 _BLAS_FROM = 200_000  # multiply-adds from which im2col + BLAS beats einsum's loop
@@ -352,6 +352,44 @@ def correlate(in1: object, in2: object, mode: str = "full") -> np.ndarray:
     a, v = _check_signal_args(in1, in2, mode)
     reversed_conj = np.flip(np.conj(v) if v.dtype.kind == "c" else v, axis=tuple(range(v.ndim)))
     return _slice_mode(_full_convolution(a, reversed_conj), a.shape, v.shape, mode)
+
+
+EXTENSIONS = ("constant", "edge", "reflect", "symmetric", "wrap")
+"""How `extend` continues a signal past its edges, for ``x = a b c d`` (see `conv_equivalence.boundary`
+for each library's name): ``constant`` ``f f [a b c d] f f``, ``edge`` ``a a [a b c d] d d``,
+``reflect`` (whole-sample) ``c b [a b c d] c b``, ``symmetric`` (half-sample) ``b a [a b c d] d c``,
+``wrap`` ``c d [a b c d] a b``."""
+
+
+def extend(x: object, pads: Sequence[tuple[int, int]], mode: str = "constant", fill_value: complex = 0) -> np.ndarray:
+    """``x`` continued past its edges on its last ``len(pads)`` axes by ``(before, after)`` samples each.
+
+    Any width: the continuation is periodic, with period ``n`` (``wrap``), ``2n`` (``symmetric``) or
+    ``2(n - 1)`` (``reflect``; a single sample repeats), so a pad longer than the signal wraps or
+    reflects again, as scipy's ``boundary='wrap'``/``'symm'`` and ndimage's modes do. ``constant``
+    writes ``fill_value`` (any number, NaN included); the result dtype is `result_dtype` of ``x`` and
+    ``fill_value`` (a float fill makes an integer signal float64).
+    """
+    a = _as_numeric("x", x)
+    if not isinstance(mode, str) or mode not in EXTENSIONS:
+        raise ValueError(f"mode must be one of {EXTENSIONS}, got {mode!r}")
+    if isinstance(fill_value, (bool, np.bool_)) or not isinstance(fill_value, (int, float, complex, np.number)):
+        raise TypeError(f"fill_value must be a number, got {fill_value!r}")
+    if not isinstance(pads, (tuple, list)) or len(pads) > a.ndim:
+        raise ValueError(f"pads must be a list of (before, after) pairs, at most one per axis of x ({a.ndim}), got {pads!r}")
+    pairs = [per_axis(pair, 2, "pads", minimum=0) for pair in pads]
+    lead = a.ndim - len(pairs)
+    if mode != "constant" and any(n == 0 and sum(p) for n, p in zip(a.shape[lead:], pairs)):
+        raise ValueError(f"mode={mode!r} needs a non-empty signal on every padded axis, got shape {a.shape}")
+    size = math.prod(a.shape[:lead]) * math.prod(n + before + after for n, (before, after) in zip(a.shape[lead:], pairs))
+    if size > MAX_ELEMENTS:
+        raise ValueError(f"problem too large: the extended signal would hold {size:,} elements, more than the "
+                         f"memory budget of {MAX_ELEMENTS:,} (conv_equivalence.problem.MAX_ELEMENTS)")
+    dtype = result_dtype(a, np.asarray(fill_value))
+    width = [(0, 0)] * lead + [tuple(p) for p in pairs]
+    if mode == "constant":
+        return np.pad(a.astype(dtype), width, mode="constant", constant_values=fill_value)
+    return np.pad(a.astype(dtype), width, mode=mode)
 
 
 def solve(problem: ConvProblem) -> np.ndarray:

@@ -24,10 +24,27 @@ def _extend(index: int, n: int, before: int, mode: str) -> int | None:
     if mode == "circular":
         return i % n
     if mode == "reflect":  # whole-sample: d c b | a b c d | c b a
+        if n == 1:
+            return 0
         period = 2 * (n - 1)
         i = abs(i) % period
         return period - i if i >= n else i
+    if mode == "symmetric":  # half-sample: c b a | a b c | c b a, period 2n
+        i = i % (2 * n)
+        return 2 * n - 1 - i if i >= n else i
     raise ValueError(mode)
+
+
+def extend(x, pads, mode, fill_value=0):  # type: ignore[no-untyped-def]
+    """Every sample of the extended signal looked up by `_extend` (``constant``: ``fill_value`` outside)."""
+    names = {"constant": "zeros", "edge": "replicate", "reflect": "reflect", "symmetric": "symmetric", "wrap": "circular"}
+    lead = x.ndim - len(pads)
+    shape = x.shape[:lead] + tuple(n + b + a for n, (b, a) in zip(x.shape[lead:], pads))
+    out = np.empty(shape, dtype=object)
+    for index in itertools.product(*[range(m) for m in shape]):
+        src = [_extend(index[lead + k], x.shape[lead + k], pads[k][0], names[mode]) for k in range(len(pads))]
+        out[index] = fill_value if None in src else x[(*index[:lead], *src)].item()
+    return out
 
 
 def conv(x, w, bias, stride, pads, dilation, groups, padding_mode="zeros"):  # type: ignore[no-untyped-def]

@@ -381,3 +381,29 @@ def test_torch_tensors_are_read_as_arrays() -> None:
     x = torch.ones(1, 1, 3, requires_grad=True)
     w = torch.ones(1, 1, 2, dtype=torch.bfloat16)
     np.testing.assert_array_equal(oracle.conv(x, w)[0, 0], [2.0, 2.0])
+
+
+@given(hnp.arrays(np.int64, hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=4), elements=st.integers(-9, 9)),
+       st.sampled_from(oracle.EXTENSIONS), st.data())
+def test_extend_equals_literal_lookup_at_any_width(x: np.ndarray, mode: str, data: st.DataObject) -> None:
+    """Every boundary the libraries offer, at widths beyond one period too, against index arithmetic."""
+    pads = [(data.draw(st.integers(0, 9)), data.draw(st.integers(0, 9))) for _ in range(x.ndim)]
+    fill = data.draw(st.integers(-3, 3))
+    _assert_exact(oracle.extend(x, pads, mode, fill), naive.extend(x, pads, mode, fill))
+
+
+def test_extend_patterns_and_errors() -> None:
+    x = np.array([1, 2, 3, 4])
+    assert oracle.extend(x, [(2, 2)], "symmetric").tolist() == [2, 1, 1, 2, 3, 4, 4, 3]
+    assert oracle.extend(x, [(2, 2)], "reflect").tolist() == [3, 2, 1, 2, 3, 4, 3, 2]
+    assert oracle.extend(x, [(6, 0)], "wrap").tolist() == [3, 4, 1, 2, 3, 4, 1, 2, 3, 4]
+    filled = oracle.extend(x, [(1, 1)], "constant", np.nan)
+    assert filled.dtype == np.float64 and np.isnan(filled[[0, -1]]).all()
+    with pytest.raises(ValueError, match="mode must be one of"):
+        oracle.extend(x, [(1, 1)], "mirror")
+    with pytest.raises(ValueError, match="pads must be non-negative"):
+        oracle.extend(x, [(-1, 1)])
+    with pytest.raises(ValueError, match="needs a non-empty signal"):
+        oracle.extend(np.ones(0), [(1, 1)], "wrap")
+    with pytest.raises(ValueError, match="memory budget"):
+        oracle.extend(x, [(10**9, 0)])

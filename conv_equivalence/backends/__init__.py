@@ -87,6 +87,35 @@ class Capabilities:
         return None if self.extra_rule is None else self.extra_rule(problem)
 
 
+def cpu_reason(flag: str) -> str | None:
+    """``None`` when this CPU has the instruction-set ``flag`` (as ``/proc/cpuinfo`` names it, e.g.
+    ``avx512f``), else a reason for `KnownIssue.condition`: some defects live in one CPU code path."""
+    try:
+        with open("/proc/cpuinfo") as handle:
+            flags = handle.read()
+    except OSError:
+        return f"cannot read the CPU's flags to look for {flag}"
+    return None if f" {flag}" in flags else f"seen only on a CPU with {flag} (this CPU has none)"
+
+
+@dataclass(frozen=True)
+class DtypeRule:
+    """How a library function chooses its result dtype and computes in it, as its documentation says.
+
+    ``result(in1, in2)`` is the result dtype for operands of these dtypes; ``integers`` says what
+    happens to an integer result: ``"wrap"`` (exact, modulo ``2**bits``, two's complement) or
+    ``"truncate"`` (a float64 sum cast to the integer dtype: rounded toward zero; a sum outside the
+    dtype's range is undefined behaviour of the C cast and is not checked);
+    ``accumulates_in(result)`` is the dtype whose rounding the float result carries. ``text`` states
+    the rule in words, for reports.
+    """
+
+    result: Callable[[np.dtype, np.dtype], np.dtype]
+    integers: str
+    accumulates_in: Callable[[np.dtype], np.dtype]
+    text: str
+
+
 @dataclass(frozen=True)
 class KnownIssue:
     """A verified defect of a library on some problems, kept as data instead of an xfail.
@@ -95,6 +124,10 @@ class KnownIssue:
     problems out, and ``example()`` is a problem that shows it, which a test keeps checking so
     that a fixed library is noticed (the entry is then stale and should go). ``verified_with``
     is the ``package==version`` it was verified on; other versions may not have it.
+    ``script`` is the specific part of its standalone reproduction (`conv_equivalence.repro`:
+    Python that sets ``expected`` and ``actual`` for ``example()``), and ``reported`` where the
+    defect stands in the library's public tracker. ``condition()`` is ``None`` where the defect
+    can show on this machine, else why not (a code path that depends on the CPU or on a setting).
     """
 
     id: str
@@ -102,6 +135,9 @@ class KnownIssue:
     matches: Callable[[ConvProblem], bool]
     example: Callable[[], ConvProblem]
     verified_with: str = ""
+    script: str = ""
+    reported: str = ""
+    condition: Callable[[], str | None] = field(default=lambda: None)
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,14 @@ GROUPED_NONFINITE = KnownIssue(
     lambda problem: problem.spec.groups > 1 and not (np.isfinite(problem.x).all() and np.isfinite(problem.weight).all()),
     _grouped_nonfinite_example,
     verified_with="jaxlib==0.10.2",
+    script="""
+    jax.config.update("jax_enable_x64", True)
+    x, w = np.array([[[np.inf], [0.0]]]), np.ones((2, 1, 1))
+    # group 0: inf * 1; group 1: 0 * 1, which never sees the inf
+    expected = np.array([[[np.inf], [0.0]]])
+    actual = np.asarray(jax.lax.conv_general_dilated(x, w, (1,), "VALID", feature_group_count=2))
+    """,
+    reported='not found in the tracker (searched 2026-11-25)',
 )
 
 def _grouped_nonfinite_transposed_example() -> ConvProblem:
@@ -171,6 +179,15 @@ GROUPED_NONFINITE_TRANSPOSED = KnownIssue(
     GROUPED_NONFINITE.matches,
     _grouped_nonfinite_transposed_example,
     verified_with="jaxlib==0.10.2",
+    script="""
+    jax.config.update("jax_enable_x64", True)
+    x, w = np.array([[[np.inf], [0.0]]]), np.ones((2, 1, 1))
+    # conv_transpose1d(x, w, groups=2) as lax computes it (lhs_dilation = stride, flipped kernel):
+    # group 0: inf * 1; group 1: 0 * 1
+    expected = np.array([[[np.inf], [0.0]]])
+    actual = np.asarray(jax.lax.conv_general_dilated(x, w, (1,), [(0, 0)], lhs_dilation=(1,), feature_group_count=2))
+    """,
+    reported='not found in the tracker (searched 2026-11-25)',
 )
 
 def _transpose_padding_example() -> ConvProblem:
@@ -188,6 +205,15 @@ TRANSPOSE_MULTIPLIES_ZEROS = KnownIssue(
     lambda problem: problem.dtype != "float64" and not np.isfinite(problem.weight).all(),
     _transpose_padding_example,
     verified_with="jaxlib==0.10.2",
+    script="""
+    x = np.zeros((1, 1, 3), dtype=np.float32)
+    w = np.array([[[1.0, np.nan, np.nan]]], dtype=np.float32)
+    # conv_transpose1d(x, w): out[i + j] += x[i] w[j]; out[0] = x[0] w[0] = 0 meets no NaN
+    expected = np.array([[[0.0, np.nan, np.nan, np.nan, np.nan]]])
+    # as jax.lax.conv_transpose computes it: flipped kernel, d (k - 1) = 2 padding on each side
+    actual = np.asarray(jax.lax.conv_general_dilated(x, w[:, :, ::-1], (1,), [(2, 2)], lhs_dilation=(1,)))
+    """,
+    reported="not found (jax#32267 is conv_transpose's explicit padding, a different defect) (searched 2026-11-25)",
 )
 
 _DTYPES = FLOAT_DTYPES + COMPLEX_DTYPES + ("int32", "int64")

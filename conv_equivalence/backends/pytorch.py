@@ -23,6 +23,7 @@ from conv_equivalence.backends import (
     Backend,
     Capabilities,
     KnownIssue,
+    cpu_reason,
     register,
 )
 from conv_equivalence.problem import ConvProblem, ConvSpec
@@ -147,7 +148,16 @@ BF16_NAN_SPREAD = KnownIssue(
     "at 3 and 4), and inf + inf gives NaN (conv1d([inf, inf], [1, 1]) is NaN, not inf)",
     _bf16_nonfinite,
     _nan_spread_example,
+    condition=lambda: cpu_reason("avx512f"),  # oneDNN's AVX-512 bfloat16 kernels; absent on an AMD EPYC without them
     verified_with="torch==2.13.0",
+    script="""
+    x = torch.tensor([[[0.0, 0.0, 0.0, 0.0, float("nan"), 0.0, 0.0, 0.0]]], dtype=torch.bfloat16)
+    w = torch.ones((1, 1, 2), dtype=torch.bfloat16)
+    # out[i] = x[i] + x[i + 1]: NaN where the window holds x[4], at 3 and 4 only
+    expected = np.array([[[0.0, 0.0, 0.0, np.nan, np.nan, 0.0, 0.0]]])
+    actual = torch.nn.functional.conv1d(x, w).float().numpy()
+    """,
+    reported='not found; related open reports: pytorch#157237 (extra NaNs in Conv1d depending on batch size), pytorch#163347 (wrong bfloat16 Conv through oneDNN on AMD CPUs) (searched 2026-11-25)',
 )
 BF16_NAN_SPREAD_TRANSPOSED = KnownIssue(
     "torch-cpu-bfloat16-nan-spread-transposed",
@@ -155,8 +165,42 @@ BF16_NAN_SPREAD_TRANSPOSED = KnownIssue(
     "conv_transpose1d([0,nan,0], [1,1], stride=2) gives NaN at 0 to 3, not only at 2 and 3",
     _bf16_nonfinite,
     _nan_spread_transposed_example,
+    condition=lambda: cpu_reason("avx512f"),  # oneDNN's AVX-512 bfloat16 kernels; absent on an AMD EPYC without them
     verified_with="torch==2.13.0",
+    script="""
+    x = torch.tensor([[[0.0, 0.0, 0.0]], [[0.0, float("nan"), 0.0]]], dtype=torch.bfloat16)
+    w = torch.ones((1, 1, 2), dtype=torch.bfloat16)
+    # out[2 i + j] += x[i] w[j]: x[1] reaches outputs 2 and 3 only
+    expected = np.array([[[0.0, 0.0, 0.0, 0.0, 0.0, 0.0]], [[0.0, 0.0, np.nan, np.nan, 0.0, 0.0]]])
+    actual = torch.nn.functional.conv_transpose1d(x, w, stride=2).float().numpy()
+    """,
+    reported='not found; related open reports: pytorch#157237, pytorch#163347 (searched 2026-11-25)',
 )
+
+def _zero_channels_example() -> ConvProblem:
+    return ConvProblem(ConvSpec.create(2), np.zeros((2, 0, 5, 5)), np.zeros((3, 0, 2, 2)), np.ones(3))
+
+
+ZERO_INPUT_CHANNELS = KnownIssue(
+    "torch-zero-input-channels-drop-output-channels",
+    "With zero input channels the sum over channels is empty, so every output is the bias; torch's conv returns "
+    "no output channels at all instead: F.conv2d(zeros(2,0,5,5), zeros(3,0,2,2), bias=ones(3)) has shape "
+    "(2, 0, 4, 4), not (2, 3, 4, 4) of ones (context: pytorch#56998, PR #66256, where weight and bias "
+    "gradients were asked to exist for such inputs)",
+    lambda problem: problem.x.shape[1] == 0,
+    _zero_channels_example,
+    verified_with="torch==2.13.0",
+    script="""
+    x = torch.zeros((2, 0, 5, 5), dtype=torch.float64)
+    w = torch.zeros((3, 0, 2, 2), dtype=torch.float64)
+    b = torch.ones(3, dtype=torch.float64)
+    # out[n, o] = b[o] + (a sum over zero input channels, which is 0): shape (2, 3, 4, 4), all ones
+    expected = np.ones((2, 3, 4, 4))
+    actual = attempt(lambda: torch.nn.functional.conv2d(x, w, b).numpy())
+    """,
+    reported='not found as such; context: pytorch#56998 (zero-channel layers, with #58984 closed as its duplicate) and PR 66256 (searched 2026-11-25)',
+)
+
 
 def _torch_version() -> tuple[int, int]:
     """torch's (major, minor), read without importing it."""
@@ -191,15 +235,15 @@ _transposed = Capabilities(
     dilation=True, bias=True, layouts=LAYOUTS,
 )
 
-for suffix, caps, issue in (("", _conv, BF16_NAN_SPREAD), ("_transpose", _transposed, BF16_NAN_SPREAD_TRANSPOSED)):
+for suffix, caps, issues in (("", _conv, (BF16_NAN_SPREAD, ZERO_INPUT_CHANNELS)), ("_transpose", _transposed, (BF16_NAN_SPREAD_TRANSPOSED,))):
     register(Backend(f"torch.functional.conv{suffix}", "torch",
                      f"torch.nn.functional.conv{suffix}{{1,2,3}}d on the CPU", caps, functional,
-                     known_issues=(issue,)))
+                     known_issues=issues))
     # Layers hold their weight as a Parameter, which must be floating or complex; padding is one int per axis.
     layer_caps = dataclasses.replace(caps, dtypes=tuple(d for d in caps.dtypes if d != "int64"), padding_pairs=False)
     register(Backend(f"torch.nn.Conv{'Transpose' if suffix else ''}", "torch",
                      f"torch.nn.Conv{'Transpose' if suffix else ''}{{1,2,3}}d layers (bias=False unless given)",
-                     layer_caps, module, known_issues=(issue,)))
+                     layer_caps, module, known_issues=issues))
     register(Backend(f"torch.functional.conv{suffix}[cuda]", "torch",
                      f"torch.nn.functional.conv{suffix}{{1,2,3}}d on CUDA", caps,
                      lambda p: functional(p, "cuda"), _cuda_reason, _cuda_precision))

@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from conv_equivalence.backends import COMPLEX_DTYPES, Backend, Capabilities, KnownIssue, register
+from conv_equivalence.backends import COMPLEX_DTYPES, Backend, Capabilities, DtypeRule, KnownIssue, register
 from conv_equivalence.backends._signal import as_output, conj, flip, signals
 from conv_equivalence.boundary import by_torch_mode
 from conv_equivalence.problem import ConvProblem, ConvSpec
@@ -32,6 +32,15 @@ DTYPES = ("float32", "float64") + COMPLEX_DTYPES + ("int64",)
 
 
 EPSILON = float(np.finfo(np.float64).eps)
+
+
+DTYPE_RULE = DtypeRule(
+    lambda x, w: np.result_type(x, np.complex64) if np.dtype(w).kind == "c" else np.dtype(x),
+    "truncate", lambda result: np.dtype(np.complex128 if np.dtype(result).kind == "c" else np.float64),
+    "the input's dtype (complex if the weights are): sums accumulate in float64 (complex128) and are cast to it, "
+    "so integers are rounded toward zero; a sum out of range is a C cast's undefined behaviour (seen: int8, "
+    "int16 and uint8 wrap, int32 and int64 become their minimum)",
+)
 
 
 def near_symmetry_hazard(weights: np.ndarray) -> bool:
@@ -62,6 +71,13 @@ ABSOLUTE_EPSILON = KnownIssue(
     lambda problem: problem.dtype != "int64" and not _nonfinite_weights(problem) and near_symmetry_hazard(problem.weight[0, 0]),
     _tiny_weights_example,
     verified_with="scipy==1.17.1",
+    script="""
+    x, w = np.array([1e20, 1e20, 1e20]), np.array([1e-20, 0.0, 0.0])
+    # out[i] = 1e-20 * x[i - 1] (zero before the start): [0, 1, 1]
+    expected = np.array([0.0, 1.0, 1.0])
+    actual = scipy.ndimage.correlate1d(x, w, mode="constant")
+    """,
+    reported='not found in the tracker (searched 2026-11-25)',
 )
 
 
@@ -83,6 +99,13 @@ NAN_WEIGHTS_IGNORED = KnownIssue(
     _nonfinite_weights,
     _nan_weight_example,
     verified_with="scipy==1.17.1",
+    script="""
+    x, w = np.zeros(3), np.array([1.0, 1.0, np.nan])
+    # every output's window meets the NaN weight (0 * nan = nan, the padding included)
+    expected = np.array([np.nan, np.nan, np.nan])
+    actual = scipy.ndimage.correlate(x, w, mode="constant")
+    """,
+    reported="not found (scipy#7818 is uniform_filter's NaN run, a different defect) (searched 2026-11-25)",
 )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from conv_equivalence.backends import COMPLEX_DTYPES, Backend, Capabilities, KnownIssue, register
+from conv_equivalence.backends import COMPLEX_DTYPES, Backend, Capabilities, DtypeRule, KnownIssue, register
 from conv_equivalence.backends._signal import (
     SAME_EXTRA_AT_END,
     SAME_EXTRA_AT_START,
@@ -31,6 +31,15 @@ from conv_equivalence.problem import ConvProblem, ConvSpec
 
 DIRECT_DTYPES = ("float32", "float64") + COMPLEX_DTYPES + ("int64",)
 FFT_DTYPES = ("float32", "float64") + COMPLEX_DTYPES
+
+
+DTYPE_RULE = DtypeRule(
+    lambda a, b: np.result_type(a, b), "wrap", lambda result: result,
+    "numpy.result_type(in1, in2), computed in that dtype (method='direct'): integers wrap modulo 2**bits, "
+    "booleans give the OR of ANDs, floats round in the result dtype",
+)
+"""scipy.signal.correlate/convolve/correlate2d/convolve2d with method='direct' (verified on scipy 1.17.1
+for every pair of bool, int8/16/32/64, uint8, float16/32/64, complex64 operands)."""
 
 
 def _nd(function: str, method: str | None, flip_kernel: bool) -> Callable[[ConvProblem], np.ndarray]:
@@ -100,6 +109,13 @@ SWAP_SPREADS_NAN = KnownIssue(
     or (not np.isfinite(p.weight).all() and any(v for pair in p.spec.pads(p.weight.shape[2:]) for v in pair)),
     _swap_example,
     verified_with="scipy==1.17.1",
+    script="""
+    a, v = np.array([[0.0, np.nan]]), np.array([[1.0, 1.0, 1.0]])
+    # 'full': z[k] = sum_n a[n + k - 2] v[n] over the defined a[.]; a[1] = nan is in the windows of z[1..3] only
+    expected = np.array([[0.0, np.nan, np.nan, np.nan]])
+    actual = scipy.signal.correlate(a, v, mode="full", method="direct")
+    """,
+    reported="not found (scipy#15927 and PR 16032 cover the FFT method's NaN spreading only) (searched 2026-11-25)",
 )
 
 for method in ("direct", "fft"):

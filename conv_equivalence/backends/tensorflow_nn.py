@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from conv_equivalence.backends import Backend, Capabilities, KnownIssue, register
+from conv_equivalence.backends import Backend, Capabilities, KnownIssue, cpu_reason, register
 from conv_equivalence.problem import ConvProblem, ConvSpec
 
 FLOATS = ("float16", "bfloat16", "float32", "float64")
@@ -94,6 +94,21 @@ def conv2d_transpose(problem: ConvProblem) -> np.ndarray:
     return _result(y, problem)
 
 
+def onednn_reason(*, avx512: bool = False) -> str | None:
+    """``None`` when TensorFlow runs its oneDNN custom operations here (on a CPU with AVX-512, if asked),
+    else why a oneDNN-only defect cannot show. TensorFlow turns them on by default only on some Intel CPUs;
+    ``TF_ENABLE_ONEDNN_OPTS=1`` forces them."""
+    try:
+        from tensorflow.python.util import _pywrap_util_port  # TensorFlow's own answer, after its start-up rules
+
+        enabled = bool(_pywrap_util_port.IsMklEnabled())
+    except (ImportError, AttributeError):
+        return "cannot tell whether TensorFlow's oneDNN custom operations are on"
+    if not enabled:
+        return "TensorFlow's oneDNN custom operations are off here (TF_ENABLE_ONEDNN_OPTS=1 turns them on)"
+    return cpu_reason("avx512f") if avx512 else None
+
+
 def _empty_batch_example() -> ConvProblem:
     return ConvProblem(ConvSpec.create(2), np.zeros((0, 1, 5, 6)), np.ones((2, 1, 3, 3)), dtype="float32")
 
@@ -105,7 +120,15 @@ EMPTY_BATCH_SHAPE = KnownIssue(
     "(0, 3, 4, 2); float16, float64 and int32 are right",
     lambda problem: problem.x.shape[0] == 0 and problem.dtype in ("float32", "bfloat16"),
     _empty_batch_example,
+    condition=onednn_reason,
     verified_with="tensorflow-cpu==2.21.0",
+    script="""
+    x, w = np.zeros((0, 5, 6, 1), dtype=np.float32), np.ones((3, 3, 1, 2), dtype=np.float32)
+    # NHWC 'VALID': (N, H - 3 + 1, W - 3 + 1, C_out)
+    expected = (0, 3, 4, 2)
+    actual = tuple(tensorflow.nn.conv2d(x, w, 1, "VALID").shape)
+    """,
+    reported='tensorflow#64396 (open oneDNN output-shape defect, as issue 14 records; the search did not surface it again); related: tensorflow PR 112639 (oneDNN zero-element early return, closed) (searched 2026-11-25)',
 )
 
 
@@ -119,7 +142,16 @@ BF16_NONFINITE = KnownIssue(
     "conv2d([inf, inf, inf], [1]) gives [nan, inf, inf], and a NaN reaches the output before its own",
     lambda problem: problem.dtype == "bfloat16" and not np.isfinite(problem.x).all(),
     _bf16_nonfinite_example,
+    condition=lambda: onednn_reason(avx512=True),
     verified_with="tensorflow-cpu==2.21.0",
+    script="""
+    x = tensorflow.constant(np.full((1, 1, 3, 1), np.inf), dtype=tensorflow.bfloat16)
+    w = tensorflow.ones((1, 1, 1, 1), dtype=tensorflow.bfloat16)
+    # a 1x1 kernel of 1: inf * 1 at every position
+    expected = np.array([np.inf, np.inf, np.inf])
+    actual = tensorflow.cast(tensorflow.nn.conv2d(x, w, 1, "VALID"), tensorflow.float32).numpy().reshape(-1)
+    """,
+    reported='not found (tensorflow#60315, float32 inf giving nan with over 128 channels, is related, closed) (searched 2026-11-25)',
 )
 
 
@@ -140,7 +172,19 @@ UNINITIALISED_PADDING = KnownIssue(
     "values such as 1.6e16 or -4e-4 instead of zeros, different from run to run",
     lambda problem: problem.dtype in ("float32", "bfloat16") and _short_strided_axis(problem),
     _garbage_example,
+    condition=lambda: onednn_reason(avx512=True),
     verified_with="tensorflow-cpu==2.21.0",
+    script="""
+    x = np.zeros((2, 4, 1, 1), dtype=np.float32)            # NHWC: a width of 1
+    w = np.array([1.0, -1.0], dtype=np.float32).reshape(1, 2, 1, 1)  # HWIO: 1x2
+    # zeros in, zeros out; the read is of uninitialised memory, so the call is repeated up to 20 times
+    expected = np.zeros((2, 4, 1, 1))
+    for _ in range(20):
+        actual = tensorflow.nn.conv2d(x, w, [1, 1, 2, 1], "SAME").numpy()
+        if actual.any():
+            break
+    """,
+    reported='not found in the tracker (searched 2026-11-25)',
 )
 
 

@@ -1,0 +1,330 @@
+"""Library-native exploration: each signal library's own arguments, beyond what torch can express.
+
+The agreement identities draw torch-style problems and translate them. Here each library is called
+the way its own documentation allows: operands of any two dtypes it accepts (they need not be
+equal), both operand orders and every relative size, every mode and boundary with its fill value
+and widths that wrap or reflect more than once, origins, NaN and infinities in either operand, and
+the library's own defaults. The expected answer is built from the oracle's definitions
+(`oracle.correlate`/`convolve` for the sums, `oracle.extend` for the boundary) and the library's
+result-dtype rule, which lives as data beside its adapter (`DtypeRule`): the dtype must match, an
+integer result must be the exact sum reduced as the rule says, and a float result must be within the
+rounding bound of the dtype it accumulates in (`tolerance.direct_bound`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+from hypothesis import assume
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from conv_equivalence import oracle, tolerance
+from conv_equivalence.backends import DtypeRule
+from conv_equivalence.identities import Identity, IdentityFailure, assert_close, register
+
+OPERAND_DTYPES = ("bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64",
+                  "complex64", "complex128")
+SIGNAL_2D_BOUNDARIES = {"fill": "constant", "wrap": "wrap", "symm": "symmetric"}
+NDIMAGE_MODES = {"reflect": "symmetric", "grid-mirror": "symmetric", "mirror": "reflect", "nearest": "edge",
+                 "wrap": "wrap", "grid-wrap": "wrap", "constant": "constant", "grid-constant": "constant"}
+"""Each library's boundary names, by meaning (`oracle.EXTENSIONS`; see `conv_equivalence.boundary`)."""
+
+
+def _values(dtype: str, nonfinite: bool) -> st.SearchStrategy[Any]:
+    """Small numbers mostly, the dtype's extremes sometimes (integer overflow), NaN/inf for floats."""
+    kind = np.dtype(dtype).kind
+    if kind == "b":
+        return st.booleans()
+    if kind in "iu":
+        info = np.iinfo(dtype)
+        return st.one_of(st.integers(max(info.min, -4), 4), st.sampled_from([int(info.min), int(info.max)]))
+    small = st.integers(-4, 4).map(float)
+    if kind == "c":
+        return st.builds(complex, small, small)
+    return st.one_of(small, st.sampled_from([np.nan, np.inf, -np.inf])) if nonfinite else small
+
+
+@st.composite
+def operand(draw: st.DrawFn, ndim: int, dtypes: tuple[str, ...] = OPERAND_DTYPES, *, nonfinite: bool = True,
+            max_side: int = 5) -> np.ndarray:
+    """One array of a drawn dtype and shape (every side 1 to ``max_side``)."""
+    dtype = draw(st.sampled_from(dtypes))
+    shape = draw(hnp.array_shapes(min_dims=ndim, max_dims=ndim, min_side=1, max_side=max_side))
+    return draw(hnp.arrays(np.dtype(dtype), shape, elements=_values(dtype, nonfinite)))
+
+
+def _exact_type(a: np.ndarray) -> np.ndarray:
+    """The operand as the oracle reads it: bool as 0/1 integers, half precision widened exactly."""
+    return a.astype(np.int64) if a.dtype == bool else a
+
+
+def _reduce(exact: np.ndarray, dtype: np.dtype, how: str) -> np.ndarray:
+    """An exact integer result as the library's integer dtype holds it (`DtypeRule.integers`)."""
+    if dtype.kind == "b":
+        return np.asarray(exact != 0)
+    values = exact
+    if how == "truncate":
+        values = np.trunc(exact.astype(np.float64))
+        info = np.iinfo(dtype)
+        if not (np.isfinite(values).all() and all(info.min <= int(v) <= info.max for v in values.ravel())):
+            return values.astype(np.float64)  # out of range: the C cast is undefined, nothing to check
+        return values.astype(object)
+    bits = 8 * dtype.itemsize
+    flat = [int(v) % 2**bits for v in np.asarray(values, dtype=object).ravel()]
+    if dtype.kind == "i":
+        flat = [v - 2**bits if v >= 2 ** (bits - 1) else v for v in flat]
+    return np.array(flat, dtype=object).reshape(np.shape(exact))
+
+
+def check_result(what: str, got: Any, exact: np.ndarray, magnitude: np.ndarray, terms: int, expected_dtype: np.dtype,
+                 rule: DtypeRule, case: Any) -> None:
+    """``got`` has the rule's dtype and the exact answer as that dtype holds it (integers) or within the
+    rounding bound of the dtype the rule accumulates in (floats)."""
+    got = np.asarray(got)
+    if got.dtype != expected_dtype:
+        raise IdentityFailure(f"{what}: result dtype {got.dtype}, the library's rule says {expected_dtype} ({rule.text})",
+                              case=case, left=got)
+    if expected_dtype.kind in "biu":
+        if exact.dtype.kind in "fc":  # float operands cast to an integer result (ndimage): the sum, truncated
+            exact = exact.real if exact.dtype.kind == "c" else exact
+        reduced = _reduce(exact, expected_dtype, rule.integers)
+        if np.asarray(reduced).dtype.kind == "f":
+            return
+        assert_close(got.astype(object), reduced, 0.0, what=f"{what} (exact, {rule.integers})", case=case)
+        return
+    accumulate = rule.accumulates_in(expected_dtype)
+    name = {"float16": "float16", "float32": "float32", "float64": "float64", "complex64": "complex64",
+            "complex128": "complex128"}[np.dtype(accumulate).name]
+    bound = tolerance.direct_bound(magnitude, terms, name, complex_data=expected_dtype.kind == "c")
+    # A half-precision result is rounded once more when stored.
+    bound = bound + tolerance.unit_roundoff(np.dtype(expected_dtype).name) * np.abs(exact.astype(np.complex128))
+    expected = exact.astype(np.complex128 if expected_dtype.kind == "c" else np.float64)
+    assert_close(got, expected, np.where(np.isfinite(bound), bound, np.inf), what=f"{what} (within rounding)", case=case)
+
+
+def _quiet(call: Any) -> Any:
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return call()
+
+
+def _finite_magnitude(a: np.ndarray) -> np.ndarray:
+    """|a| with non-finite entries as 0 (the rounding bound concerns the finite outputs)."""
+    m = np.abs(a.astype(np.complex128 if a.dtype.kind == "c" else np.float64))
+    return np.where(np.isfinite(m), m, 0.0)
+
+
+# -- scipy.signal.correlate/convolve (method='direct') and numpy.correlate/convolve -------------------
+
+SIGNAL_FUNCTIONS = ("scipy.signal.correlate", "scipy.signal.convolve", "numpy.correlate", "numpy.convolve")
+_DEFAULT_MODE = {"scipy.signal.correlate": "full", "scipy.signal.convolve": "full", "numpy.correlate": "valid",
+                 "numpy.convolve": "full"}
+
+
+@st.composite
+def signal_cases(draw: st.DrawFn, target: str) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """``(in1, in2, mode)``: any two dtypes, any relative sizes, both orders; ``mode=None`` is the default."""
+    ndim = 1 if target.startswith("numpy") else draw(st.integers(1, 2))
+    a = draw(operand(ndim))
+    # Complex infinities are left out: C99 Annex G and the textbook product legitimately differ there.
+    v = draw(operand(ndim, nonfinite=a.dtype.kind != "c"))
+    if v.dtype.kind == "c" and a.dtype.kind == "f":
+        a = np.where(np.isfinite(a), a, 0).astype(a.dtype)
+    # scipy's N-d direct loop refuses a bool or float16 result ("Unsupported type"); the 1-D path takes
+    # them: the belief scipy-nd-direct-takes-every-dtype.
+    assume(ndim == 1 or np.result_type(a, v) not in (np.dtype(bool), np.dtype(np.float16)))
+    mode = draw(st.sampled_from([None, "full", "same", "valid"]))
+    # ... and multiplies a non-finite value by the zero padding of 'full' and 'same' (known issue
+    # scipy-direct-swap-spreads-nan of the scipy.signal backends).
+    finite = all(np.isfinite(x).all() for x in (a, v) if x.dtype.kind in "fc")
+    assume(ndim == 1 or finite or mode == "valid")
+    return a, v, mode
+
+
+def _signal_rule(target: str) -> DtypeRule:
+    if target.startswith("numpy"):
+        from conv_equivalence.backends.numpy_correlate import DTYPE_RULE
+    else:
+        from conv_equivalence.backends.scipy_signal import DTYPE_RULE
+    return DTYPE_RULE
+
+
+def _call_signal(target: str, a: np.ndarray, v: np.ndarray, mode: str | None) -> Any:
+    module, name = target.rsplit(".", 1)
+    if module == "numpy":
+        fn = getattr(np, name)
+        return _quiet(lambda: fn(a, v) if mode is None else fn(a, v, mode=mode))
+    import scipy.signal
+
+    fn = getattr(scipy.signal, name)
+    return _quiet(lambda: fn(a, v, method="direct") if mode is None else fn(a, v, mode=mode, method="direct"))
+
+
+def _check_signal(target: str, case: tuple[np.ndarray, np.ndarray, str | None]) -> None:
+    a, v, mode = case
+    rule = _signal_rule(target)
+    effective = mode or _DEFAULT_MODE[target]
+    fn = oracle.correlate if target.endswith("correlate") else oracle.convolve
+    try:
+        exact = _quiet(lambda: fn(_exact_type(a), _exact_type(v), effective))
+    except ValueError:
+        # 'valid' without one operand covering the other: the library must refuse too.
+        try:
+            got = _call_signal(target, a, v, mode)
+        except ValueError:
+            return
+        raise IdentityFailure(f"{target}: returned {np.asarray(got).shape} where mode='valid' has no output "
+                              f"(shapes {a.shape} and {v.shape})", case=case, left=got) from None
+    magnitude = _quiet(lambda: fn(_finite_magnitude(a), _finite_magnitude(v), effective))
+    if target.startswith("numpy") and effective == "same":
+        index = numpy_same(target, a.size, v.size)
+        full = (lambda x, k: _quiet(lambda: fn(x, k, "full")))
+        exact, magnitude = full(_exact_type(a), _exact_type(v))[index], full(_finite_magnitude(a), _finite_magnitude(v))[index]
+    got = _call_signal(target, a, v, mode)
+    check_result(target, got, exact, magnitude, min(a.size, v.size), rule.result(a.dtype, v.dtype), rule, case)
+
+
+def numpy_same(target: str, m: int, n: int) -> slice:
+    """numpy's 'same': ``max(M, N)`` samples of the full result (scipy's keeps ``in1``'s length), from
+    ``(min(M, N) - 1) // 2``; ``numpy.correlate`` with the longer ``v`` computes ``correlate(v, a)[::-1]``,
+    which moves the start to ``min(M, N) // 2``."""
+    start = min(m, n) // 2 if target == "numpy.correlate" and n > m else (min(m, n) - 1) // 2
+    return slice(start, start + max(m, n))
+
+
+register(Identity(
+    "native-signal-functions-follow-their-definition",
+    "scipy.signal.correlate/convolve (direct) and numpy.correlate/convolve, called with any two operand dtypes, "
+    "both orders, any relative sizes, every mode and the default, NaN and infinities in either operand, give the "
+    "defined sums in the dtype their documentation names (numpy.result_type; integers wrap).",
+    "f(in1, in2, mode) == reduce(exact f(in1, in2, mode), result_type(in1, in2))",
+    lambda: list(SIGNAL_FUNCTIONS), signal_cases, _check_signal, tags=("native", "dtype", "ieee"),
+))
+
+
+# -- scipy.signal.correlate2d/convolve2d: boundary='fill' (any fillvalue), 'wrap', 'symm', any width ----
+
+@st.composite
+def signal_2d_cases(draw: st.DrawFn, target: str) -> tuple[np.ndarray, np.ndarray, str, str, complex]:
+    """``(in1, in2, mode, boundary, fillvalue)``: a kernel may be wider than the image (wrap more than once)."""
+    a, v = draw(operand(2, max_side=4)), draw(operand(2, max_side=6, nonfinite=False))
+    # A bool or float16 result is refused ("convolve2d not available for this type"), as by scipy's
+    # N-d direct loop: the belief scipy-nd-direct-takes-every-dtype.
+    assume(np.result_type(a, v) not in (np.dtype(bool), np.dtype(np.float16)))
+    if v.dtype.kind == "c" and a.dtype.kind == "f":
+        a = np.where(np.isfinite(a), a, 0).astype(a.dtype)
+    boundary = draw(st.sampled_from(sorted(SIGNAL_2D_BOUNDARIES)))
+    # fillvalue is cast to the result dtype, so it must be representable there (scipy refuses NaN for integers).
+    floating = np.result_type(a, v).kind in "fc"
+    fills = st.one_of(st.just(0), st.integers(-3, 3), *([st.sampled_from([0.5, np.nan, np.inf])] if floating else []))
+    fill = draw(fills) if boundary == "fill" else 0
+    return a, v, draw(st.sampled_from(["full", "same", "valid"])), boundary, fill
+
+
+def _check_signal_2d(target: str, case: tuple[np.ndarray, np.ndarray, str, str, complex]) -> None:
+    import scipy.signal
+
+    from conv_equivalence.backends.scipy_signal import DTYPE_RULE
+
+    a, v, mode, boundary, fill = case
+    correlating = target.endswith("correlate2d")
+    covers = all(m >= n for m, n in zip(a.shape, v.shape)) or all(n >= m for m, n in zip(a.shape, v.shape))
+    fn = getattr(scipy.signal, target.rsplit(".", 1)[1])
+    if mode == "valid" and not covers:
+        try:
+            _quiet(lambda: fn(a, v, mode=mode, boundary=boundary, fillvalue=fill))
+        except ValueError:
+            return
+        raise IdentityFailure(f"{target}: answered mode='valid' for shapes {a.shape} and {v.shape}", case=case)
+    # The boundary extends in1 by n2 - 1 on each side; 'full' is then the valid correlation (convolution).
+    kernel = np.conj(v) if correlating and v.dtype.kind == "c" else v
+    pads = [(n - 1, n - 1) for n in v.shape]
+
+    def full(x: np.ndarray, k: np.ndarray, fill_value: complex) -> np.ndarray:
+        extended = oracle.extend(_exact_type(x), pads, SIGNAL_2D_BOUNDARIES[boundary], fill_value)
+        flipped = k if correlating else k[::-1, ::-1]
+        return _quiet(lambda: oracle.conv(extended[None, None], _exact_type(flipped)[None, None])[0, 0])
+
+    exact_full = full(a, kernel, fill)
+    magnitude_full = full(_finite_magnitude(a), _finite_magnitude(kernel), abs(fill) if np.isfinite(fill) else 0)
+    in1_covers = all(m >= n for m, n in zip(a.shape, v.shape))
+    # correlate2d conjugates in1 instead of in2 once it swaps them: the belief correlate2d-valid-is-correlate-valid.
+    assume(not (correlating and mode == "valid" and not in1_covers and "c" in (a.dtype.kind, v.dtype.kind)))
+    if mode == "valid":  # no boundary involved: where one operand covers the other
+        plain = oracle.correlate if correlating else oracle.convolve
+        exact = _quiet(lambda: plain(_exact_type(a), _exact_type(v), "valid"))
+        magnitude = _quiet(lambda: plain(_finite_magnitude(a), _finite_magnitude(v), "valid"))
+        got = _quiet(lambda: fn(a, v, mode=mode, boundary=boundary, fillvalue=fill))
+        check_result(target, got, exact, magnitude, min(a.size, v.size), DTYPE_RULE.result(a.dtype, v.dtype), DTYPE_RULE, case)
+        return
+    index: tuple[slice, ...] = (slice(None), slice(None))
+    if mode == "same":  # centred on in1: correlate2d starts at n2 // 2 of the full result, convolve2d at (n2 - 1) // 2
+        starts = [n2 // 2 if correlating else (n2 - 1) // 2 for n2 in v.shape]
+        index = tuple(slice(s, s + n1) for s, n1 in zip(starts, a.shape))
+    result = DTYPE_RULE.result(a.dtype, v.dtype)
+    got = _quiet(lambda: fn(a, v, mode=mode, boundary=boundary, fillvalue=fill))
+    check_result(target, got, exact_full[index], magnitude_full[index], v.size, result, DTYPE_RULE, case)
+
+
+register(Identity(
+    "native-2d-boundaries-follow-their-definition",
+    "scipy.signal.correlate2d/convolve2d extend in1 by its boundary (fill with any fillvalue, wrap and symm, "
+    "however often a wide kernel needs), then correlate (convolve) in every mode, 'same' centred as documented.",
+    "correlate2d(in1, in2, mode, boundary, fillvalue) == exact valid correlation of extend(in1, n2 - 1, boundary)",
+    lambda: ["scipy.signal.correlate2d", "scipy.signal.convolve2d"], signal_2d_cases, _check_signal_2d,
+    tags=("native", "boundary"),
+))
+
+
+# -- scipy.ndimage.correlate/convolve: every mode, cval, origin, dtypes -----------------------------------
+
+@st.composite
+def ndimage_cases(draw: st.DrawFn, target: str) -> tuple[np.ndarray, np.ndarray, str, float, tuple[int, ...]]:
+    """``(input, weights, mode, cval, origin)``: weights of any length (wider than the input too), any valid origin."""
+    ndim = draw(st.integers(1, 2))
+    x = draw(operand(ndim, ("uint8", "int16", "int32", "int64", "float32", "float64")))
+    w = draw(operand(ndim, ("float64", "float32", "int64"), nonfinite=False))
+    origin = tuple(draw(st.integers(-(k // 2), (k - 1) // 2)) for k in w.shape)
+    cval = draw(st.sampled_from([0.0, 0.0, 2.0, -1.5]))
+    return x, w, draw(st.sampled_from(sorted(NDIMAGE_MODES))), cval, origin
+
+
+def _check_ndimage(target: str, case: tuple[np.ndarray, np.ndarray, str, float, tuple[int, ...]]) -> None:
+    import scipy.ndimage
+
+    from conv_equivalence.backends.scipy_ndimage import DTYPE_RULE, near_symmetry_hazard
+
+    x, w, mode, cval, origin = case
+    # Known issue ndimage-absolute-epsilon: tiny or near-symmetric weights, and zero weights, which are skipped
+    # (so a NaN or inf input never meets them).
+    assume(not near_symmetry_hazard(w.astype(np.float64)))
+    assume(np.isfinite(x).all() or (w != 0).all())
+    convolving = target.endswith("convolve")
+    # correlate: out[i] = sum_j w[j] * ext[i + j - (k // 2 + origin)]; convolve = correlate with the flipped
+    # weights and the origin mirrored (-origin, one more for an even length).
+    weights = w[tuple(slice(None, None, -1) for _ in range(w.ndim))] if convolving else w
+    starts = [(-o - (1 - k % 2)) + k // 2 if convolving else k // 2 + o for k, o in zip(w.shape, origin)]
+    pads = [(s, k - 1 - s) for s, k in zip(starts, w.shape)]
+
+    def exact(a: np.ndarray, k: np.ndarray, fill: float) -> np.ndarray:
+        extended = oracle.extend(_exact_type(a).astype(np.float64), pads, NDIMAGE_MODES[mode], fill)
+        return _quiet(lambda: oracle.conv(extended[None, None], k.astype(np.float64)[None, None])[0, 0])
+
+    got = _quiet(lambda: getattr(scipy.ndimage, target.rsplit(".", 1)[1])(x, w, mode=mode, cval=cval, origin=list(origin)))
+    check_result(target, got, exact(x, weights, cval), exact(_finite_magnitude(x), np.abs(weights), abs(cval)),
+                 w.size, DTYPE_RULE.result(x.dtype, w.dtype), DTYPE_RULE, case)
+
+
+register(Identity(
+    "native-ndimage-modes-follow-their-definition",
+    "scipy.ndimage.correlate/convolve in every mode (each named by meaning in conv_equivalence.boundary), with "
+    "any cval and origin, weights wider than the input, integer and float inputs, give the defined sums cast to "
+    "the input's dtype.",
+    "ndimage.correlate(x, w, mode, cval, origin) == cast(exact valid correlation of extend(x, k//2 + origin, mode))",
+    lambda: ["scipy.ndimage.correlate", "scipy.ndimage.convolve"], ndimage_cases, _check_ndimage,
+    tags=("native", "boundary", "dtype"),
+))
+
