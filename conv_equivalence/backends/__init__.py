@@ -103,9 +103,10 @@ class DtypeRule:
     """How a library function chooses its result dtype and computes in it, as its documentation says.
 
     ``result(in1, in2)`` is the result dtype for operands of these dtypes; ``integers`` says what
-    happens to an integer result: ``"wrap"`` (exact, modulo ``2**bits``, two's complement) or
+    happens to an integer result: ``"wrap"`` (exact, modulo ``2**bits``, two's complement),
     ``"truncate"`` (a float64 sum cast to the integer dtype: rounded toward zero; a sum outside the
-    dtype's range is undefined behaviour of the C cast and is not checked);
+    dtype's range is undefined behaviour of the C cast and is not checked) or ``"round-saturate"``
+    (rounded half to even, then clamped to the dtype's range, as OpenCV's ``saturate_cast``);
     ``accumulates_in(result)`` is the dtype whose rounding the float result carries. ``text`` states
     the rule in words, for reports.
     """

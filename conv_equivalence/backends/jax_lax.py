@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from conv_equivalence.backends import COMPLEX_DTYPES, FLOAT_DTYPES, Backend, Capabilities, KnownIssue, register
+from conv_equivalence.backends import COMPLEX_DTYPES, FLOAT_DTYPES, Backend, Capabilities, DtypeRule, KnownIssue, register
 from conv_equivalence.backends._signal import SAME_EXTRA_AT_START, as_output, choose_mode, conj, flip, signals, zero_pad
 from conv_equivalence.problem import ConvProblem, ConvSpec
 
@@ -65,6 +65,25 @@ def x64_scope() -> Iterator[Any]:
         scope = importlib.import_module("jax.experimental").enable_x64
     with scope(_x64()):
         yield jax
+
+
+def _jnp_result(a: np.dtype, b: np.dtype) -> np.dtype:
+    with x64_scope() as jax:
+        promoted = np.dtype(jax.numpy.promote_types(a, b))  # JAX's lattice, not numpy's: int16 + float16 is float16
+    if promoted.kind in "biu":  # integers and booleans are made inexact first
+        return np.dtype(np.float64 if promoted.itemsize == 8 else np.float32)
+    return promoted
+
+
+NUMPY_DTYPE_RULE = DtypeRule(
+    _jnp_result, "wrap", lambda result: result,
+    "jax.numpy.correlate/convolve promote by JAX's type-promotion lattice (jax.numpy.promote_types: an integer "
+    "with a float takes the float's width, int16 + float16 is float16 where numpy says float32), then make the "
+    "result inexact: integer and bool operands give float32 (float64 from a 64-bit integer), in 64-bit mode; "
+    "floats round in the result dtype",
+)
+"""jax.numpy.correlate/convolve (verified on jax 0.10.2 with jax_enable_x64 for every pair of bool, int8/16/32/64,
+uint8, float16/32/64 and complex64/128 operands)."""
 
 
 def computing_dtype(dtype: str) -> str:

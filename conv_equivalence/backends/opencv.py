@@ -19,10 +19,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from conv_equivalence.backends import Backend, Capabilities, register
+from conv_equivalence.backends import Backend, Capabilities, DtypeRule, register
 from conv_equivalence.backends._signal import NUMPY_DTYPES, as_output, signals
 from conv_equivalence.boundary import by_torch_mode
 from conv_equivalence.problem import ConvProblem
+
+
+DTYPE_RULE = DtypeRule(
+    lambda src, ddepth: np.dtype(src) if ddepth is None else np.dtype(ddepth), "round-saturate",
+    lambda result: np.dtype(np.float64 if np.dtype(result) == np.float64 else np.float32),
+    "ddepth=-1 keeps the source's dtype, otherwise the named depth; integer results are "
+    "saturate_cast(sum + delta): rounded half to even, clamped to the dtype's range; float sums in float32 "
+    "(float64 for a float64 result)",
+)
+"""cv2.filter2D (verified on opencv 5.0.0 for uint8, uint16, int16, float32 and float64 sources). Here the
+second dtype is the requested depth (``None`` for ``ddepth=-1``)."""
+DEPTHS: dict[str, list[str | None]] = {
+    "uint8": [None, "int16", "float32", "float64"], "uint16": [None, "float32", "float64"],
+    "int16": [None, "float32", "float64"], "float32": [None, "float32"], "float64": [None, "float64"],
+}
+"""The ``ddepth`` values filter2D accepts for each source dtype (OpenCV's table of depth combinations;
+others raise "Unsupported combination of source format")."""
 
 
 def _rule(problem: ConvProblem) -> str | None:

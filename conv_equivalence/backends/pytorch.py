@@ -157,7 +157,8 @@ BF16_NAN_SPREAD = KnownIssue(
     expected = np.array([[[0.0, 0.0, 0.0, np.nan, np.nan, 0.0, 0.0]]])
     actual = torch.nn.functional.conv1d(x, w).float().numpy()
     """,
-    reported='not found; related open reports: pytorch#157237 (extra NaNs in Conv1d depending on batch size), pytorch#163347 (wrong bfloat16 Conv through oneDNN on AMD CPUs) (searched 2026-11-25)',
+    reported=('not found; related open reports: pytorch#157237 (extra NaNs in Conv1d depending on batch size), '
+              'pytorch#163347 (wrong bfloat16 Conv through oneDNN on AMD CPUs) (searched 2026-11-25)'),
 )
 BF16_NAN_SPREAD_TRANSPOSED = KnownIssue(
     "torch-cpu-bfloat16-nan-spread-transposed",

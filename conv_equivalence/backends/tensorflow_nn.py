@@ -128,7 +128,8 @@ EMPTY_BATCH_SHAPE = KnownIssue(
     expected = (0, 3, 4, 2)
     actual = tuple(tensorflow.nn.conv2d(x, w, 1, "VALID").shape)
     """,
-    reported='tensorflow#64396 (open oneDNN output-shape defect, as issue 14 records; the search did not surface it again); related: tensorflow PR 112639 (oneDNN zero-element early return, closed) (searched 2026-11-25)',
+    reported=('tensorflow#64396 (open oneDNN output-shape defect, as issue 14 records; the search did not surface '
+              'it again); related: tensorflow PR 112639 (oneDNN zero-element early return, closed) (searched 2026-11-25)'),
 )
 
 

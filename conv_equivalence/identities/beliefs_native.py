@@ -42,7 +42,9 @@ belief(
     "scipy.signal.correlate(in1.astype(int64 or float32), in2.astype(...), method='direct') == exact sum",
     "The N-d direct loop (and correlate2d/convolve2d) has kernels for the integer, float32/64 and complex types "
     "only; a bool or float16 result raises 'Unsupported type' ('convolve2d not available for this type'), while "
-    "the 1-D path hands the same arrays to numpy, which takes them. Cast first. Found by this suite's native "
+    "the 1-D path hands the same arrays to numpy, which takes them, except in 'same' mode with the longer in2, "
+    "which goes to the N-d loop again: correlate([True], [True, True], 'same') raises too. Cast first. Upstream: "
+    "scipy#19671 asks for bool in convolve2d (open); the 1-D / N-d split is not reported. Found by this suite's native "
     "exploration. A 1x1 image and a 1x1 kernel: 2 elements.", 2, ("dtype", "discovered", "native"),
     script=("in1 = numpy.array([[True]])\nin2 = numpy.array([[True]])\n"
             "expected = numpy.array([[True]])  # numpy.result_type(bool, bool), as the 1-D path returns\n"
@@ -125,9 +127,73 @@ belief(
     "ndimage accumulates in float64 and casts the sum to the input's dtype with a C cast, which is undefined for "
     "a value out of range: on x86, int8, int16 and uint8 results wrap, but int32 and int64 ones become the "
     "dtype's minimum (the 'integer indefinite' value): correlate(int32([2**31 - 1]), [2.0]) is -2**31, not -2. "
-    "Found by this suite's native exploration. A 1-sample image and a 1-tap kernel: 2 elements.", 2,
+    "Not in the tracker (scipy#10390, int64 precision lost through float64, is related). Found by this suite's "
+    "native exploration. A 1-sample image and a 1-tap kernel: 2 elements.", 2,
     ("dtype", "discovered", "native"),
     script=("x = numpy.array([2**31 - 1], dtype=numpy.int32)\nw = numpy.array([2.0])\n"
             "expected = numpy.array([-2], dtype=numpy.int32)  # 2**32 - 2 wrapped modulo 2**32, as numpy wraps\n"
             "actual = scipy.ndimage.correlate(x, w, mode='constant')\n"),
+)
+
+
+def _jnp_correlate_nan(c: tuple[np.ndarray, np.ndarray], dtype: Any = np.float32) -> tuple[np.ndarray, np.ndarray]:
+    from conv_equivalence.backends.jax_lax import x64_scope
+
+    with x64_scope() as jax:
+        got = np.asarray(jax.numpy.correlate(c[0].astype(dtype), c[1].astype(dtype), "full"))
+    return np.isnan(got), np.isnan(oracle.correlate(c[0], c[1], "full"))
+
+
+belief(
+    "jax-numpy-correlate-forms-only-defined-products", "jax",
+    "Belief: jax.numpy.correlate(a, v, 'full') in float32 multiplies only pairs of samples that exist, as "
+    "numpy.correlate does, so a NaN in v reaches only the outputs it overlaps.",
+    "isnan(jax.numpy.correlate(a, v, 'full')) == isnan(exact)   (float32, NaN in v)",
+    st.tuples(hnp.arrays(np.float64, st.integers(1, 4).map(lambda n: (n,)), elements=st.sampled_from([0.0, 1.0])),
+              hnp.arrays(np.float64, st.integers(1, 4).map(lambda n: (n,)), elements=st.sampled_from([0.0, 1.0, np.nan]),
+                         fill=st.nothing()).filter(lambda v: bool(np.isnan(v).any()))),
+    _jnp_correlate_nan,
+    lambda c: _jnp_correlate_nan(c, np.float64),
+    "isnan(jax.numpy.correlate(a.astype(float64), v.astype(float64), 'full')) == isnan(exact)   (64-bit mode)",
+    "jax.numpy.correlate is a lax convolution with (n2 - 1) zeros of padding; XLA's CPU float32 and float16 "
+    "kernels multiply those zeros by the weights, so 0 * NaN spreads the NaN one sample past its reach, while "
+    "the float64 kernel forms only the defined products (the same split as the known issue "
+    "jax-transpose-multiplies-inserted-zeros). Not found in JAX's tracker. Found by this suite's native exploration. "
+    "An exhaustive search "
+    "over inputs and kernels of up to 4 samples (values 0, 1, NaN) finds nothing shorter than 3 and 3: "
+    "6 elements (XLA takes another path for shorter signals).", 6,
+    ("ieee", "discovered", "native"),
+    script=("a = numpy.zeros(3, dtype=numpy.float32)\nv = numpy.array([0.0, 0.0, numpy.nan], dtype=numpy.float32)\n"
+            "expected = numpy.array([numpy.nan, numpy.nan, numpy.nan, 0.0, 0.0])  # numpy.correlate(a, v, 'full')\n"
+            "jax.config.update('jax_enable_x64', True)\n"
+            "actual = numpy.asarray(jax.numpy.correlate(a, v, 'full'))\n"),
+)
+
+
+def _jnp_bool_sides(c: tuple[np.ndarray, np.ndarray], as_float: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    from conv_equivalence.backends.jax_lax import x64_scope
+
+    a = c[0].astype(np.float32) if as_float else c[0]
+    with x64_scope() as jax:
+        got = np.asarray(jax.numpy.correlate(a, c[1], "valid"))
+    return np.isnan(got), np.isnan(np.correlate(c[0], c[1], "valid"))
+
+
+belief(
+    "jax-numpy-bool-input-is-zero-one", "jax",
+    "Belief: jax.numpy.correlate reads a bool input as the numbers 0 and 1, as numpy does, so False * NaN is NaN.",
+    "isnan(jax.numpy.correlate(a, v)) == isnan(numpy.correlate(a, v))   (a bool, v float32 with NaN)",
+    st.tuples(hnp.arrays(np.bool_, st.integers(1, 3).map(lambda n: (n,)), elements=st.booleans()),
+              hnp.arrays(np.float32, st.just((1,)), elements=st.sampled_from([1.0, np.nan]))),
+    _jnp_bool_sides,
+    lambda c: _jnp_bool_sides(c, as_float=True),
+    "isnan(jax.numpy.correlate(a.astype(float32), v)) == isnan(numpy.correlate(a, v))   (cast the mask first)",
+    "jax.numpy.correlate(a, v) with a bool a and a float v gives 0 where a is False, even against a NaN: "
+    "correlate([False], [nan]) is [0] (numpy: [nan]); cast to float32 first and JAX gives NaN too. A boolean "
+    "used as a mask meets IEEE arithmetic differently in the two libraries. Reported upstream as jax#12233 "
+    "(open: under jit XLA folds a multiply by a converted False to 0); correlate is a new trigger. Found by this "
+    "suite's native exploration. One sample and one tap: 2 elements.", 2, ("ieee", "dtype", "discovered", "native"),
+    script=("a = numpy.array([False])\nv = numpy.array([numpy.nan], dtype=numpy.float32)\n"
+            "expected = numpy.array([numpy.nan])  # numpy.correlate(a, v): False is 0.0, and 0.0 * nan is nan\n"
+            "actual = numpy.asarray(jax.numpy.correlate(a, v))\n"),
 )

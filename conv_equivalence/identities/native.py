@@ -65,6 +65,9 @@ def _reduce(exact: np.ndarray, dtype: np.dtype, how: str) -> np.ndarray:
     """An exact integer result as the library's integer dtype holds it (`DtypeRule.integers`)."""
     if dtype.kind == "b":
         return np.asarray(exact != 0)
+    if how == "round-saturate":
+        info = np.iinfo(dtype)
+        return np.clip(np.rint(exact.astype(np.float64)), info.min, info.max).astype(object)
     values = exact
     if how == "truncate":
         values = np.trunc(exact.astype(np.float64))
@@ -119,33 +122,44 @@ def _finite_magnitude(a: np.ndarray) -> np.ndarray:
 
 # -- scipy.signal.correlate/convolve (method='direct') and numpy.correlate/convolve -------------------
 
-SIGNAL_FUNCTIONS = ("scipy.signal.correlate", "scipy.signal.convolve", "numpy.correlate", "numpy.convolve")
+SIGNAL_FUNCTIONS = ("scipy.signal.correlate", "scipy.signal.convolve", "numpy.correlate", "numpy.convolve",
+                    "jax.numpy.correlate", "jax.numpy.convolve")
 _DEFAULT_MODE = {"scipy.signal.correlate": "full", "scipy.signal.convolve": "full", "numpy.correlate": "valid",
-                 "numpy.convolve": "full"}
+                 "numpy.convolve": "full", "jax.numpy.correlate": "valid", "jax.numpy.convolve": "full"}
 
 
 @st.composite
 def signal_cases(draw: st.DrawFn, target: str) -> tuple[np.ndarray, np.ndarray, str | None]:
     """``(in1, in2, mode)``: any two dtypes, any relative sizes, both orders; ``mode=None`` is the default."""
-    ndim = 1 if target.startswith("numpy") else draw(st.integers(1, 2))
+    ndim = 1 if target.startswith(("numpy", "jax")) else draw(st.integers(1, 2))
     a = draw(operand(ndim))
     # Complex infinities are left out: C99 Annex G and the textbook product legitimately differ there.
     v = draw(operand(ndim, nonfinite=a.dtype.kind != "c"))
     if v.dtype.kind == "c" and a.dtype.kind == "f":
         a = np.where(np.isfinite(a), a, 0).astype(a.dtype)
-    # scipy's N-d direct loop refuses a bool or float16 result ("Unsupported type"); the 1-D path takes
-    # them: the belief scipy-nd-direct-takes-every-dtype.
-    assume(ndim == 1 or np.result_type(a, v) not in (np.dtype(bool), np.dtype(np.float16)))
     mode = draw(st.sampled_from([None, "full", "same", "valid"]))
+    # scipy's N-d direct loop refuses a bool or float16 result ("Unsupported type"); it runs for 2-D, and for
+    # 1-D 'same' with the longer in2, where numpy's path does not apply: the belief scipy-nd-direct-takes-every-dtype.
+    nd_loop = ndim > 1 or (mode == "same" and v.size > a.size)
+    assume(target.startswith(("numpy", "jax")) or not nd_loop
+           or np.result_type(a, v) not in (np.dtype(bool), np.dtype(np.float16)))
     # ... and multiplies a non-finite value by the zero padding of 'full' and 'same' (known issue
     # scipy-direct-swap-spreads-nan of the scipy.signal backends).
     finite = all(np.isfinite(x).all() for x in (a, v) if x.dtype.kind in "fc")
     assume(ndim == 1 or finite or mode == "valid")
+    # jax.numpy reads False * NaN as 0: the belief jax-numpy-bool-input-is-zero-one.
+    assume(not target.startswith("jax") or finite or bool not in (a.dtype, v.dtype))
+    # XLA's float32/float16 kernels multiply the padding of jax.numpy's 'full'/'same' too: the belief
+    # jax-numpy-correlate-forms-only-defined-products.
+    assume(not target.startswith("jax") or finite or mode == "valid" or (mode is None and target.endswith("correlate"))
+           or _signal_rule(target).result(a.dtype, v.dtype) in (np.dtype(np.float64), np.dtype(np.complex128)))
     return a, v, mode
 
 
 def _signal_rule(target: str) -> DtypeRule:
-    if target.startswith("numpy"):
+    if target.startswith("jax"):
+        from conv_equivalence.backends.jax_lax import NUMPY_DTYPE_RULE as DTYPE_RULE
+    elif target.startswith("numpy"):
         from conv_equivalence.backends.numpy_correlate import DTYPE_RULE
     else:
         from conv_equivalence.backends.scipy_signal import DTYPE_RULE
@@ -154,6 +168,13 @@ def _signal_rule(target: str) -> DtypeRule:
 
 def _call_signal(target: str, a: np.ndarray, v: np.ndarray, mode: str | None) -> Any:
     module, name = target.rsplit(".", 1)
+    if module == "jax.numpy":
+        from conv_equivalence.backends.jax_lax import x64_scope
+
+        with x64_scope() as jax:
+            fn = getattr(jax.numpy, name)
+            kwargs = {"precision": jax.lax.Precision.HIGHEST} | ({} if mode is None else {"mode": mode})
+            return np.asarray(_quiet(lambda: fn(a, v, **kwargs)))
     if module == "numpy":
         fn = getattr(np, name)
         return _quiet(lambda: fn(a, v) if mode is None else fn(a, v, mode=mode))
@@ -164,8 +185,11 @@ def _call_signal(target: str, a: np.ndarray, v: np.ndarray, mode: str | None) ->
 
 
 def _check_signal(target: str, case: tuple[np.ndarray, np.ndarray, str | None]) -> None:
-    a, v, mode = case
     rule = _signal_rule(target)
+    a0, v0, mode = case
+    result = rule.result(a0.dtype, v0.dtype)
+    # The operands are converted to the result dtype first (an int32 extreme becomes -inf in float16).
+    a, v = (_quiet(lambda: x.astype(result)) if result.kind in "fc" else x for x in (a0, v0))
     effective = mode or _DEFAULT_MODE[target]
     fn = oracle.correlate if target.endswith("correlate") else oracle.convolve
     try:
@@ -173,31 +197,32 @@ def _check_signal(target: str, case: tuple[np.ndarray, np.ndarray, str | None]) 
     except ValueError:
         # 'valid' without one operand covering the other: the library must refuse too.
         try:
-            got = _call_signal(target, a, v, mode)
+            got = _call_signal(target, a0, v0, mode)
         except ValueError:
             return
         raise IdentityFailure(f"{target}: returned {np.asarray(got).shape} where mode='valid' has no output "
                               f"(shapes {a.shape} and {v.shape})", case=case, left=got) from None
     magnitude = _quiet(lambda: fn(_finite_magnitude(a), _finite_magnitude(v), effective))
-    if target.startswith("numpy") and effective == "same":
+    if target.startswith(("numpy", "jax")) and effective == "same":
         index = numpy_same(target, a.size, v.size)
         full = (lambda x, k: _quiet(lambda: fn(x, k, "full")))
         exact, magnitude = full(_exact_type(a), _exact_type(v))[index], full(_finite_magnitude(a), _finite_magnitude(v))[index]
-    got = _call_signal(target, a, v, mode)
-    check_result(target, got, exact, magnitude, min(a.size, v.size), rule.result(a.dtype, v.dtype), rule, case)
+    got = _call_signal(target, a0, v0, mode)
+    check_result(target, got, exact, magnitude, min(a.size, v.size), result, rule, case)
 
 
 def numpy_same(target: str, m: int, n: int) -> slice:
     """numpy's 'same': ``max(M, N)`` samples of the full result (scipy's keeps ``in1``'s length), from
     ``(min(M, N) - 1) // 2``; ``numpy.correlate`` with the longer ``v`` computes ``correlate(v, a)[::-1]``,
     which moves the start to ``min(M, N) // 2``."""
-    start = min(m, n) // 2 if target == "numpy.correlate" and n > m else (min(m, n) - 1) // 2
+    start = min(m, n) // 2 if target.endswith("numpy.correlate") and n > m else (min(m, n) - 1) // 2
     return slice(start, start + max(m, n))
 
 
 register(Identity(
     "native-signal-functions-follow-their-definition",
-    "scipy.signal.correlate/convolve (direct) and numpy.correlate/convolve, called with any two operand dtypes, "
+    "scipy.signal.correlate/convolve (direct), numpy.correlate/convolve and jax.numpy.correlate/convolve, called "
+    "with any two operand dtypes, "
     "both orders, any relative sizes, every mode and the default, NaN and infinities in either operand, give the "
     "defined sums in the dtype their documentation names (numpy.result_type; integers wrap).",
     "f(in1, in2, mode) == reduce(exact f(in1, in2, mode), result_type(in1, in2))",
@@ -218,8 +243,10 @@ def signal_2d_cases(draw: st.DrawFn, target: str) -> tuple[np.ndarray, np.ndarra
         a = np.where(np.isfinite(a), a, 0).astype(a.dtype)
     boundary = draw(st.sampled_from(sorted(SIGNAL_2D_BOUNDARIES)))
     # fillvalue is cast to the result dtype, so it must be representable there (scipy refuses NaN for integers).
-    floating = np.result_type(a, v).kind in "fc"
-    fills = st.one_of(st.just(0), st.integers(-3, 3), *([st.sampled_from([0.5, np.nan, np.inf])] if floating else []))
+    result = np.result_type(a, v)
+    floating = result.kind in "fc"
+    fills = st.one_of(st.just(0), st.integers(0 if result.kind == "u" else -3, 3),
+                      *([st.sampled_from([0.5, np.nan, np.inf])] if floating else []))
     fill = draw(fills) if boundary == "fill" else 0
     return a, v, draw(st.sampled_from(["full", "same", "valid"])), boundary, fill
 
@@ -328,3 +355,59 @@ register(Identity(
     tags=("native", "boundary", "dtype"),
 ))
 
+
+
+# -- cv2.filter2D: depths, anchors, border types, delta ---------------------------------------------------
+
+OPENCV_BORDERS = {"BORDER_CONSTANT": "constant", "BORDER_REPLICATE": "edge", "BORDER_REFLECT": "symmetric",
+                  "BORDER_REFLECT_101": "reflect", "BORDER_DEFAULT": "reflect"}
+
+
+@st.composite
+def filter2d_cases(draw: st.DrawFn, target: str) -> tuple[np.ndarray, np.ndarray, str | None, tuple[int, int], str, float]:
+    """``(src, kernel, ddepth, anchor, borderType, delta)``: kernels wider than the image too, every anchor.
+    Kernel values are halves and small integers, so float32 sums of these images are exact and every
+    rounding decision of an integer result is the exact one."""
+    src_dtype = draw(st.sampled_from(["uint8", "uint16", "int16", "float32", "float64"]))
+    src = draw(hnp.arrays(np.dtype(src_dtype), hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=5),
+                          elements=st.one_of(st.integers(0, 9), st.sampled_from([int(np.iinfo(src_dtype).max)]
+                                             if src_dtype in ("uint8", "uint16", "int16") else [0]))))
+    kernel = draw(hnp.arrays(np.dtype(draw(st.sampled_from(["float32", "float64"]))),
+                             hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=4),
+                             elements=st.sampled_from([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0])))
+    from conv_equivalence.backends.opencv import DEPTHS
+
+    depths = DEPTHS[src_dtype]
+    anchor = draw(st.one_of(st.just((-1, -1)), st.tuples(st.integers(0, kernel.shape[1] - 1), st.integers(0, kernel.shape[0] - 1))))
+    return (src, kernel, draw(st.sampled_from(depths)), anchor, draw(st.sampled_from(sorted(OPENCV_BORDERS))),
+            draw(st.sampled_from([0.0, 0.0, 0.25, -1.0])))
+
+
+def _check_filter2d(target: str, case: tuple[np.ndarray, np.ndarray, str | None, tuple[int, int], str, float]) -> None:
+    import cv2
+
+    from conv_equivalence.backends.opencv import DTYPE_RULE
+
+    src, kernel, ddepth, anchor, border, delta = case
+    depth = -1 if ddepth is None else {"float32": cv2.CV_32F, "float64": cv2.CV_64F, "int16": cv2.CV_16S}[ddepth]
+    ax, ay = (kernel.shape[1] // 2, kernel.shape[0] // 2) if anchor == (-1, -1) else anchor
+    # dst(y, x) = sum_ij kernel(i, j) * src(y + i - ay, x + j - ax) + delta, src extended by the border.
+    pads = [(ay, kernel.shape[0] - 1 - ay), (ax, kernel.shape[1] - 1 - ax)]
+
+    def exact(image: np.ndarray, k: np.ndarray, shift: float) -> np.ndarray:
+        extended = oracle.extend(image.astype(np.float64), pads, OPENCV_BORDERS[border])
+        return oracle.conv(extended[None, None], k.astype(np.float64)[None, None])[0, 0] + shift
+
+    got = _quiet(lambda: cv2.filter2D(src, depth, kernel, anchor=anchor, delta=delta, borderType=getattr(cv2, border)))
+    check_result(target, got, exact(src, kernel, delta), exact(np.abs(src), np.abs(kernel), abs(delta)), kernel.size,
+                 DTYPE_RULE.result(src.dtype, ddepth), DTYPE_RULE, case)
+
+
+register(Identity(
+    "native-filter2d-follows-its-definition",
+    "cv2.filter2D with every source depth and ddepth, any anchor, every border type it accepts (at widths beyond "
+    "the image too) and a delta computes the correlation with the bordered image plus delta, saturate_cast to "
+    "the result depth.",
+    "filter2D(src, ddepth, k, anchor, delta, border) == saturate_cast(exact correlation of extend(src, anchor, border) + delta)",
+    lambda: ["cv2.filter2D"], filter2d_cases, _check_filter2d, tags=("native", "boundary", "dtype"),
+))
