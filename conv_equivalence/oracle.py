@@ -171,26 +171,24 @@ def _scatter(x: np.ndarray, w: np.ndarray, stride: Sequence[int], dilation: Sequ
     out = np.zeros((n, groups, cg_out, *out_spatial), dtype=x.dtype)
     letters = "abc"[:nd]
     einsum_loop = x.dtype != object and not (np.isfinite(x).all() and np.isfinite(w).all())
-    for tap in np.ndindex(*w.shape[2:]):
-        source, target = [], []
-        for size, length, j, s, d, p in zip(x.shape[2:], out_spatial, tap, stride, dilation, padding):
-            offset = j * d - p  # output position of input sample i is i*s + offset
-            first = max(0, -(offset // s))  # smallest i with i*s + offset >= 0
-            last = min(size, (length - 1 - offset) // s + 1)  # past the largest i with i*s + offset < length
-            if last <= first:
-                break
-            source.append(slice(first, last))
-            target.append(slice(first * s + offset, (last - 1) * s + offset + 1, s))
-        else:
-            xs = xg[(slice(None), slice(None), slice(None), *source)]
-            taps = wg[(slice(None), slice(None), slice(None), *tap)]
-            if einsum_loop:
-                with np.errstate(invalid="ignore", over="ignore"):
-                    part = np.einsum(f"NGC{letters},GCO->NGO{letters}", xs, taps, optimize=False)
+    with np.errstate(invalid="ignore", over="ignore"):  # IEEE results (inf - inf is NaN) are intended
+        for tap in np.ndindex(*w.shape[2:]):
+            source, target = [], []
+            for size, length, j, s, d, p in zip(x.shape[2:], out_spatial, tap, stride, dilation, padding):
+                offset = j * d - p  # output position of input sample i is i*s + offset
+                first = max(0, -(offset // s))  # smallest i with i*s + offset >= 0
+                last = min(size, (length - 1 - offset) // s + 1)  # past the largest i with i*s + offset < length
+                if last <= first:
+                    break
+                source.append(slice(first, last))
+                target.append(slice(first * s + offset, (last - 1) * s + offset + 1, s))
             else:
-                part = np.stack([np.moveaxis(np.tensordot(xs[:, g], taps[g], axes=([1], [0])), -1, 1)
-                                 for g in range(groups)], axis=1)
-            with np.errstate(invalid="ignore", over="ignore"):  # IEEE results (inf - inf is NaN) are intended
+                xs = xg[(slice(None), slice(None), slice(None), *source)]
+                taps = wg[(slice(None), slice(None), slice(None), *tap)]
+                if einsum_loop or groups > 1 or x.dtype == object:
+                    part = np.einsum(f"NGC{letters},GCO->NGO{letters}", xs, taps, optimize=False)
+                else:  # one group: (N, C, *S) x (C, O) with BLAS, products the same (finite: no 0 * inf)
+                    part = np.moveaxis(np.tensordot(xs[:, 0], taps[0], axes=([1], [0])), -1, 1)[:, None]
                 out[(slice(None), slice(None), slice(None), *target)] += part
     return out.reshape(n, groups * cg_out, *out_spatial)
 
