@@ -13,6 +13,7 @@ rounding bound of the dtype it accumulates in (`tolerance.direct_bound`).
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from typing import Any
 
@@ -410,4 +411,55 @@ register(Identity(
     "the result depth.",
     "filter2D(src, ddepth, k, anchor, delta, border) == saturate_cast(exact correlation of extend(src, anchor, border) + delta)",
     lambda: ["cv2.filter2D"], filter2d_cases, _check_filter2d, tags=("native", "boundary", "dtype"),
+))
+
+
+# -- torch: unbatched inputs and mixed operand dtypes -----------------------------------------------------
+
+@st.composite
+def torch_native_cases(draw: st.DrawFn, target: str) -> tuple[Any, str]:
+    """A torch problem with a batch of one, and a second dtype for the weight (equal half the time)."""
+    from conv_equivalence import strategies as cst
+    from conv_equivalence.backends import get_backend
+
+    name = "torch.functional.conv_transpose" if target.endswith("conv_transpose") else "torch.functional.conv"
+    caps = dataclasses.replace(get_backend(name).capabilities, batch=False, layouts=("contiguous",),
+                               padding_modes=("zeros",), padding_pairs=False)  # batch 1, torch's own arguments
+    problem = draw(cst.problems(caps, kind="integers", max_extra_size=3))
+    return problem, draw(st.sampled_from([problem.dtype, "float32", "float64", "int64"]))
+
+
+def _check_torch_native(target: str, case: tuple[Any, str]) -> None:
+    import torch
+
+    from conv_equivalence.backends.pytorch import problem_tensors, to_numpy
+
+    problem, weight_dtype = case
+    s = problem.spec
+    fn = getattr(torch.nn.functional, f"conv{'_transpose' if s.transposed else ''}{s.ndim}d")
+    x, w, b = problem_tensors(problem, "cpu")
+    kwargs: dict[str, Any] = {"stride": s.stride, "padding": s.padding, "dilation": s.dilation, "groups": s.groups}
+    if s.transposed:
+        kwargs["output_padding"] = s.output_padding
+    if weight_dtype != problem.dtype:  # the operands must share a dtype: torch refuses, never converts
+        try:
+            out = _quiet(lambda: fn(x, w.to(getattr(torch, weight_dtype)), b, **kwargs))
+        except (RuntimeError, TypeError):
+            return
+        raise IdentityFailure(f"{target}: {problem.dtype} input with a {weight_dtype} weight returned {out.dtype} "
+                              "instead of refusing", case=case, left=to_numpy(out))
+    batched = to_numpy(_quiet(lambda: fn(x, w, b, **kwargs)))
+    unbatched = to_numpy(_quiet(lambda: fn(x[0], w, b, **kwargs)))
+    assert_close(unbatched, batched[0], 0.0, what=f"{target}: an unbatched (C, *spatial) input gives the batch item",
+                 case=case)
+    assert_close(unbatched, oracle.solve(problem)[0], 0.0, what=f"{target}: unbatched input vs the oracle", case=case)
+
+
+register(Identity(
+    "native-torch-unbatched-and-mixed-dtypes",
+    "torch.nn.functional.conv{N}d and conv_transpose{N}d take an unbatched (C, *spatial) input and return the "
+    "batch item's answer, and refuse operands of different dtypes rather than convert them.",
+    "F.convNd(x[0], w) == F.convNd(x, w)[0] == oracle(x, w)[0];  F.convNd(x, w.to(other dtype)) raises",
+    lambda: ["torch.nn.functional.conv", "torch.nn.functional.conv_transpose"], torch_native_cases, _check_torch_native,
+    tags=("native", "dtype"),
 ))
