@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -63,9 +64,8 @@ _MODES = ("full", "valid", "same")
 
 def _as_numeric(name: str, value: object) -> np.ndarray:
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor, even one that requires grad
-        value = value.detach().cpu()
-        if str(getattr(value, "dtype", "")) == "torch.bfloat16":
-            value = value.float()  # exact: every bfloat16 is a float32
+        tensor: Any = value.detach().cpu()
+        value = tensor.float() if str(tensor.dtype) == "torch.bfloat16" else tensor  # exact: bfloat16 fits float32
     if isinstance(value, (str, bytes, bool)):
         raise TypeError(f"{name} must be a numeric array, got {type(value).__name__} {value!r}")
     try:
@@ -387,7 +387,7 @@ def extend(x: object, pads: Sequence[tuple[int, int]], mode: str = "constant", f
     width = [(0, 0)] * lead + [tuple(p) for p in pairs]
     if mode == "constant":
         return np.pad(a.astype(dtype), width, mode="constant", constant_values=fill_value)
-    return np.pad(a.astype(dtype), width, mode=mode)
+    return np.pad(a.astype(dtype), width, mode=mode)  # type: ignore[call-overload]
 
 
 def solve(problem: ConvProblem) -> np.ndarray:

@@ -24,7 +24,6 @@ from conv_equivalence.backends._signal import NUMPY_DTYPES, as_output, signals
 from conv_equivalence.boundary import by_torch_mode
 from conv_equivalence.problem import ConvProblem
 
-
 DTYPE_RULE = DtypeRule(
     lambda src, ddepth: np.dtype(src) if ddepth is None else np.dtype(ddepth), "round-saturate",
     lambda result: np.dtype(np.float64 if np.dtype(result) == np.float64 else np.float32),

@@ -401,7 +401,7 @@ def _check_filter2d(target: str, case: tuple[np.ndarray, np.ndarray, str | None,
 
     got = _quiet(lambda: cv2.filter2D(src, depth, kernel, anchor=anchor, delta=delta, borderType=getattr(cv2, border)))
     check_result(target, got, exact(src, kernel, delta), exact(np.abs(src), np.abs(kernel), abs(delta)), kernel.size,
-                 DTYPE_RULE.result(src.dtype, ddepth), DTYPE_RULE, case)
+                 DTYPE_RULE.result(src.dtype, ddepth), DTYPE_RULE, case)  # type: ignore[arg-type]  # None: ddepth=-1
 
 
 register(Identity(
