@@ -1,0 +1,257 @@
+"""Strategies for your own property tests, in the style of ``hypothesis.extra.numpy``.
+
+`convolutions` draws a ready-to-call convolution for a named calling convention; its `Convolution`
+holds the arguments exactly as that convention passes them and the oracle's answer; `assert_matches`
+compares a result with that answer under the derived rounding bound and raises ``AssertionError``
+with the same readable counterexample that ``conv-equivalence check`` prints::
+
+    from hypothesis import given
+    from conv_equivalence.testing import assert_matches, convolutions
+
+    @given(convolutions("torch", ndim=2, dtypes=["float32", "float64"]))
+    def test_my_conv(conv):
+        assert_matches(conv, my_conv2d(*conv.args), name="my_conv2d")
+
+Conventions (`conv_equivalence.conventions`): ``torch`` (tensors, ``torch.nn.functional.conv{N}d``'s
+positional order ``input, weight, bias, stride, padding, dilation, groups``; with ``transposed=True``
+``conv_transpose{N}d``'s ``input, weight, bias, stride, padding, output_padding, groups, dilation``),
+``numpy``, ``jax`` (the same order with arrays), ``nhwc-hwio`` and ``nhwc-ohwi`` (channels-last input
+and weight, output in the same layout). `Convolution.layer` builds a ``torch.nn.Conv{N}d`` (or your own
+subclass) holding the drawn weight and bias, for layers. Integer parameters come as an int or a
+per-axis tuple (both drawn), as torch accepts them; padding never comes as ``(before, after)`` pairs,
+which torch's functions do not take.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+from conv_equivalence import conventions
+from conv_equivalence import facets as fct
+from conv_equivalence.problem import ConvProblem
+
+__all__ = ["PARAMETERS", "ELEMENTS", "Convolution", "convolutions", "assert_matches"]
+
+PARAMETERS = ("stride", "padding", "padding-strings", "dilation", "groups", "bias", "empty-batch", "layout",
+              "output-padding")
+"""What may vary beyond the plain convolution (float or integer values, any batch, channels and sizes,
+contiguous arrays, stride 1, no padding, dilation 1, one group, no bias)."""
+ELEMENTS = ("integers", "floats", "nonfinite")
+"""``integers``: small integers (results compare exactly); ``floats``: wide-range finite floats (within
+the rounding bound); ``nonfinite``: NaN and infinities mixed in (IEEE propagation)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Convolution:
+    """One drawn convolution: the problem, and how the named convention passes it.
+
+    ``args`` are the positional arguments for the convention (built afresh on each access, so a
+    function that writes into its inputs cannot spoil the next call); ``expected`` is the oracle's
+    exact answer, in the convention's output layout, as float64, complex128 or int64.
+    """
+
+    case: fct.Case
+    convention: str
+    device: str = "cpu"
+    domain: fct.Facet | None = dataclasses.field(default=None, repr=False, compare=False)
+    options: fct.Options | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        p = self.case.problem
+        params = ", ".join(f"{k}={v!r}" for k, v in self.case.args.items() if v is not None)
+        bias = "" if p.bias is None else f", bias {tuple(p.bias.shape)}"
+        return (f"Convolution({self.convention!r}, {p.dtype}, input {tuple(p.x.shape)} {p.layout}, "
+                f"weight {tuple(p.weight.shape)}{bias}, {params})")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # how Hypothesis prints a failing case
+        printer.text(repr(self))
+
+    @property
+    def problem(self) -> ConvProblem:
+        return self.case.problem
+
+    @property
+    def args(self) -> tuple[Any, ...]:
+        p, a = self.case.problem, self.case.args
+        x, w, b = conventions.build(self.convention, _call(self.case), self.device)
+        if p.spec.transposed:
+            return (x, w, b, a["stride"], a["padding"], a["output_padding"], a["groups"], a["dilation"])
+        return (x, w, b, a["stride"], a["padding"], a["dilation"], a["groups"])
+
+    @property
+    def expected(self) -> np.ndarray:
+        from conv_equivalence.oracle import solve
+
+        out = solve(self.case.problem)
+        return np.moveaxis(out, 1, -1) if self.convention.startswith("nhwc") else out
+
+    def layer(self, cls: Callable[..., Any] | None = None) -> Any:
+        """A ``torch.nn.Conv{N}d``/``ConvTranspose{N}d`` (or ``cls``, built with the same constructor
+        arguments) holding the drawn weight and bias; call it on ``args[0]``."""
+        import torch
+
+        p, a = self.case.problem, self.case.args
+        s, nd = p.spec, p.spec.ndim
+        if self.convention != "torch":
+            raise InvalidArgument(f"layer() needs the torch convention, got convention={self.convention!r}")
+        if cls is None:
+            cls = getattr(torch.nn, f"ConvTranspose{nd}d" if s.transposed else f"Conv{nd}d")
+        c_out = p.weight.shape[1] * s.groups if s.transposed else p.weight.shape[0]
+        kwargs: dict[str, Any] = dict(stride=a["stride"], padding=a["padding"], dilation=a["dilation"], groups=s.groups,
+                                      bias=p.bias is not None, dtype=getattr(torch, p.dtype), device=self.device)
+        if s.transposed:
+            kwargs["output_padding"] = a["output_padding"]
+        module = cls(p.x.shape[1], c_out, tuple(p.weight.shape[2:]), **kwargs)
+        _, w, b = self.args[:3]
+        state = {"weight": w} | ({} if b is None else {"bias": b})
+        module.load_state_dict(state, strict=False)
+        return module
+
+
+def _call(case: fct.Case) -> dict[str, Any]:
+    p = case.problem
+    return {"x": p.x, "weight": p.weight, "bias": p.bias, "dtype": p.dtype, "layout": p.layout, "args": case.args}
+
+
+def _choices(name: str, given: Iterable[str] | None, allowed: tuple[str, ...], *, empty: bool = False) -> tuple[str, ...]:
+    if given is None:
+        return allowed
+    if isinstance(given, str):
+        raise InvalidArgument(f"{name} must be a list of names, not the string {given!r} (write [{given!r}])")
+    values = tuple(given)
+    bad = [v for v in values if v not in allowed]
+    if bad or not (values or empty):
+        raise InvalidArgument(f"{name} must be a {'' if empty else 'non-empty '}list drawn from {', '.join(allowed)}; "
+                              f"got {list(values)!r}")
+    return values
+
+
+def convolutions(convention: str = "torch", *, transposed: bool = False, ndim: int | None = None,
+                 dtypes: Iterable[str] | None = None, vary: Iterable[str] | None = None,
+                 elements: Iterable[str] = ("integers", "floats"), device: str = "cpu") -> st.SearchStrategy[Convolution]:
+    """Ready-to-call convolutions for ``convention`` (see the module docstring).
+
+    ``ndim`` pins the spatial rank (1, 2 or 3; drawn when ``None``); ``dtypes`` limits the dtypes to
+    those named (default: every dtype the convention's arrays hold and torch computes); ``vary`` names the
+    `PARAMETERS` that may differ from the plain convolution (default: all); ``elements`` picks the
+    values (`ELEMENTS`); ``device`` is where torch tensors are put. Every argument is checked here,
+    before anything is drawn, and a mistake raises ``InvalidArgument`` naming it.
+    """
+    if convention not in conventions.CONVENTIONS:
+        raise InvalidArgument(f"convention must be one of {', '.join(conventions.CONVENTIONS)}, got {convention!r}")
+    if not isinstance(transposed, bool):
+        raise InvalidArgument(f"transposed must be True or False, got {transposed!r}")
+    if transposed and convention.startswith("nhwc"):
+        raise InvalidArgument(f"transposed=True is not available for convention={convention!r} (no channels-last weight)")
+    if ndim is not None and (isinstance(ndim, bool) or ndim not in (1, 2, 3)):
+        raise InvalidArgument(f"ndim must be 1, 2, 3 or None, got {ndim!r}")
+    if device not in conventions.DEVICES:
+        raise InvalidArgument(f"device must be one of {', '.join(conventions.DEVICES)}, got {device!r}")
+    if device != "cpu" and convention != "torch":
+        raise InvalidArgument(f"device={device!r} needs convention='torch', got {convention!r}")
+    dtype_choices = _choices("dtypes", dtypes, conventions.dtypes(convention))
+    varied = set(_choices("vary", vary, PARAMETERS, empty=True))
+    kinds = _choices("elements", elements, ELEMENTS)
+    if "nonfinite" in kinds and not any(d in ("float16", "bfloat16", "float32", "float64") for d in dtype_choices):
+        raise InvalidArgument(f"elements='nonfinite' needs a real floating dtype among dtypes={list(dtype_choices)!r}")
+    ranks = (ndim,) if ndim is not None else (1, 2, 3)
+    return st.sampled_from(ranks).flatmap(
+        lambda nd: _draw(convention, transposed, nd, dtype_choices, frozenset(varied), kinds, device))
+
+
+def _draw(convention: str, transposed: bool, nd: int, dtypes: tuple[str, ...], varied: frozenset[str],
+          kinds: tuple[str, ...], device: str) -> st.SearchStrategy[Convolution]:
+    from conv_equivalence.backends import get_backend
+
+    reference = get_backend("torch.functional.conv_transpose" if transposed else "torch.functional.conv").capabilities
+    layouts = conventions.layouts(convention) if "layout" in varied else ("contiguous",)
+    layouts = tuple(lay for lay in layouts if not (lay == "channels_last" and nd == 1)) or ("contiguous",)
+    varies_strings = "padding-strings" in varied and not transposed
+    # 'valid' is how the strategies say "no padding"; `facets.cases` passes it as 0 unless strings may vary.
+    strings = () if transposed else ("same", "valid") if varies_strings else ("valid",)
+    caps = dataclasses.replace(
+        reference, ranks=(nd,), dtypes=tuple(d for d in dtypes if d in reference.dtypes), stride="stride" in varied,
+        dilation="dilation" in varied, groups="groups" in varied, bias="bias" in varied, padding_modes=("zeros",),
+        padding_strings=strings, padding_pairs=False, layouts=layouts, empty_batch="empty-batch" in varied)
+    paddings = ("valid",) + (("ints", "tuple") if "padding" in varied else ()) + (("same",) if varies_strings else ())
+    owns = {"padding" if "padding" in varied else "", "padding-strings" if varies_strings else "",
+            "output-padding" if "output-padding" in varied else ""} - {""}
+    facet = fct.Facet("property test", caps, kinds, paddings, frozenset(owns))
+    options = fct.Options(ndim=nd, transposed=transposed, dtypes=caps.dtypes, layouts=layouts,
+                          nonfinite="nonfinite" in kinds)
+    return fct.cases(facet, options).map(lambda case: Convolution(case, convention, device, facet, options))
+
+
+def assert_matches(conv: Convolution, got: Any, *, precision: str = "exact", name: str = "the implementation",
+                   function: Callable[..., Any] | None = None) -> None:
+    """Raise ``AssertionError`` unless ``got`` is the convention's array of the right shape and dtype, equal
+    to the oracle's answer within the bound for ``precision`` (`conv_equivalence.tolerance.declared_bound`:
+    ``exact``, ``float32``, ``tf32``, ``fft``, ``float16``, ``bfloat16``).
+
+    The message is ``check``'s counterexample: the call's parameters, the arrays in their dtype,
+    expected and got with the differing elements marked. Given ``function`` (the callable under test),
+    the counterexample is first made as small as ``check`` makes it (the features that do not matter
+    written out of it, then channels, taps, samples and non-zero values removed while it still fails
+    the same way, inside the strategy's domain), and a standalone reproduction is added.
+    """
+    from conv_equivalence.check import FacetResult, judge
+    from conv_equivalence.render import failure_text
+    from conv_equivalence.reproduce import snippet
+    from conv_equivalence.tolerance import PRECISIONS
+
+    if precision not in PRECISIONS:
+        raise InvalidArgument(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    failure = judge(conv.case, _reply(got, conv.convention), precision, conv.convention)
+    if failure is None:
+        return
+    case, reproduction = conv.case, None
+    if function is not None:
+        case = _smallest(conv, function, precision, failure.kind)
+        smaller = dataclasses.replace(conv, case=case)
+        failure = judge(case, _reply(function(*smaller.args), conv.convention), precision, conv.convention) or failure
+        reproduction = snippet(case, failure.kind, failure.atol, target="",
+                               fn_ref=(getattr(function, "__module__", ""), getattr(function, "__qualname__", "")),
+                               convention=conv.convention, device=conv.device, facet="property test")
+    result = FacetResult(name, "fail", examples=1, counterexample=case, failure=failure, reproduction=reproduction)
+    raise AssertionError(failure_text(result))
+
+
+def _reply(got: Any, convention: str) -> dict[str, Any]:
+    array, type_name, dtype, shape = conventions._carrier(got, convention)
+    return {"kind": "ok", "out": array, "type": type_name, "dtype": dtype, "shape": shape, "mutated": []}
+
+
+def _smallest(conv: Convolution, function: Callable[..., Any], precision: str, kind: str) -> fct.Case:
+    """``conv``'s case made small the way ``check`` does it (`facets.project`, then `minimize.minimize`)."""
+    from conv_equivalence.check import judge
+    from conv_equivalence.minimize import minimize
+
+    def fails(case: fct.Case) -> bool:
+        try:
+            out = function(*dataclasses.replace(conv, case=case).args)
+        except Exception:  # noqa: BLE001 - another failure than the one being shown
+            return False
+        failure = judge(case, _reply(out, conv.convention), precision, conv.convention)
+        return failure is not None and failure.kind == kind
+
+    def allowed(case: fct.Case) -> bool:
+        return conv.domain is None or conv.domain.contains(case)
+
+    case = conv.case
+    if conv.options is not None:
+        base = fct.base_dtype(conv.options.dtypes)
+        features = ("stride", "padding", "padding-strings", "dilation", "groups", "bias", "dtype", "layout",
+                    "empty-batch", "nonfinite", "output-padding")
+        for feature in (None, *features):  # the plainest projection that still fails, then one feature kept
+            keep = frozenset() if feature is None else frozenset({feature})
+            projected = fct.project(case, base, conv.options, keep)
+            if projected is not None and allowed(projected) and fails(projected):
+                case = projected
+                break
+    return minimize(case, fails, allowed)

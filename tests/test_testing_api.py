@@ -1,0 +1,122 @@
+"""The public strategies for users' own property tests (`conv_equivalence.testing`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis.errors import InvalidArgument
+
+from conv_equivalence.testing import Convolution, assert_matches, convolutions
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+
+def torch_conv(x: Any, w: Any, b: Any, *params: Any) -> Any:
+    """torch's own functional convolution, dispatched on the rank and on conv/conv_transpose by arity."""
+    transposed = len(params) == 5
+    return getattr(F, f"conv{'_transpose' if transposed else ''}{x.dim() - 2}d")(x, w, b, *params)
+
+
+def numpy_conv(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, *params: Any) -> np.ndarray:
+    out = torch_conv(torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(np.ascontiguousarray(w)),
+                     None if b is None else torch.from_numpy(b), *params)
+    return out.numpy()
+
+
+def nhwc_conv(layout: str) -> Any:
+    def conv(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, *params: Any) -> np.ndarray:
+        nchw = np.moveaxis(x, -1, 1)
+        oihw = np.transpose(w, (w.ndim - 1, w.ndim - 2, *range(w.ndim - 2))) if layout == "hwio" else np.moveaxis(w, -1, 1)
+        return np.moveaxis(numpy_conv(nchw, oihw, b, *params), 1, -1)
+    return conv
+
+
+@pytest.mark.parametrize("convention,fn,transposed", [
+    ("torch", torch_conv, False), ("torch", torch_conv, True), ("numpy", numpy_conv, False),
+    ("numpy", numpy_conv, True), ("nhwc-hwio", nhwc_conv("hwio"), False), ("nhwc-ohwi", nhwc_conv("ohwi"), False),
+])
+def test_a_correct_convolution_passes_in_every_convention(convention: str, fn: Any, transposed: bool) -> None:
+    dtypes = ["float32", "float64", "int64"] if convention == "torch" else ["float64", "int64"]
+
+    @settings(max_examples=40)
+    @given(convolutions(convention, transposed=transposed, dtypes=dtypes, elements=["integers", "floats"]))
+    def check(conv: Convolution) -> None:
+        assert_matches(conv, fn(*conv.args))
+
+    check()
+
+
+def test_a_flipped_kernel_fails_with_checks_counterexample() -> None:
+    def flipped(x: Any, w: Any, b: Any, *params: Any) -> Any:
+        return torch_conv(x, w.flip(-1), b, *params)
+
+    @settings(max_examples=60, derandomize=True, database=None)
+    @given(convolutions("torch", ndim=1, dtypes=["float64"]))
+    def check(conv: Convolution) -> None:
+        assert_matches(conv, flipped(*conv.args), name="flipped", function=flipped)
+
+    with pytest.raises(AssertionError) as raised:
+        check()
+    message = str(raised.value)
+    for needle in ("== flipped: fail", "counterexample: stride=", "input (1, 1, 2) float64:", "weight (1, 1, 2) float64:",
+                   "expected (oracle)", "got (the implementation)", "[", "reproduce (standalone Python):"):
+        assert needle in message, (needle, message)
+
+
+def test_wrong_dtype_and_shape_are_named() -> None:
+    @settings(max_examples=5, derandomize=True, database=None)
+    @given(convolutions("torch", ndim=1, dtypes=["float64"], vary=[]))
+    def check(conv: Convolution) -> None:
+        with pytest.raises(AssertionError, match="returned float32 for float64 input"):
+            assert_matches(conv, torch_conv(*conv.args).float())
+        with pytest.raises(AssertionError, match="returned shape"):
+            assert_matches(conv, torch_conv(*conv.args)[..., :0])
+
+    check()
+
+
+def test_layer_holds_the_drawn_weights() -> None:
+    @settings(max_examples=30)
+    @given(convolutions("torch", dtypes=["float64"], vary=["stride", "padding", "dilation", "groups", "bias"]))
+    def check(conv: Convolution) -> None:
+        with torch.no_grad():
+            assert_matches(conv, conv.layer()(conv.args[0]))
+
+    check()
+
+
+def test_parameters_come_as_ints_and_tuples() -> None:
+    forms: set[type] = set()
+
+    @settings(max_examples=80, derandomize=True, database=None)
+    @given(convolutions("torch", ndim=2, vary=["stride"]))
+    def check(conv: Convolution) -> None:
+        forms.add(type(conv.args[3]))
+
+    check()
+    assert forms == {int, tuple}
+
+
+@pytest.mark.parametrize("kwargs,name", [
+    (dict(convention="tensorflow"), "convention"),
+    (dict(ndim=4), "ndim"),
+    (dict(ndim=True), "ndim"),
+    (dict(dtypes="float32"), "dtypes"),
+    (dict(dtypes=["float128"]), "dtypes"),
+    (dict(dtypes=[]), "dtypes"),
+    (dict(vary=["strides"]), "vary"),
+    (dict(elements=["nan"]), "elements"),
+    (dict(elements=["nonfinite"], dtypes=["int64"]), "elements"),
+    (dict(transposed="yes"), "transposed"),
+    (dict(convention="nhwc-hwio", transposed=True), "transposed"),
+    (dict(device="tpu"), "device"),
+    (dict(convention="numpy", device="cuda"), "device"),
+    (dict(convention="numpy", dtypes=["bfloat16"]), "dtypes"),
+])
+def test_bad_arguments_are_named_before_drawing(kwargs: dict[str, Any], name: str) -> None:
+    with pytest.raises(InvalidArgument, match=name):
+        convolutions(**kwargs)
