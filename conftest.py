@@ -17,3 +17,14 @@ for _module in pkgutil.walk_packages(conv_equivalence.__path__, "conv_equivalenc
     importlib.import_module(_module.name)
 
 load_default()
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    """Mark every test whose id names TensorFlow ``tensorflow``: CI runs them in a pytest session of
+    their own (``pytest -m tensorflow``), as the audit runs TensorFlow's checks in workers of their own,
+    because TensorFlow has crashed when it shared a process with torch, JAX and ONNX Runtime."""
+    import pytest
+
+    for item in items:
+        if "tensorflow" in item.nodeid:
+            item.add_marker(pytest.mark.tensorflow)

@@ -1,41 +1,72 @@
-"""How long `check` takes to its verdict, and how many examples it used, for torch's own conv2d and
-for the deliberately broken implementations in tests/broken.
+"""Time to verdict of `conv-equivalence check`, and the size of each counterexample against its argued
+minimum, over the deliberately broken kernels in tests/broken (and torch's own conv, which must pass).
 
-    python benchmarks/check.py [--profile ci]
+Each kernel is checked as a user would check it: one command, every facet, in a fresh process
+(start-up included), at its rank from `tests.broken.MINIMAL`.
+
+    python benchmarks/check.py [--profile ci] [--only NAME...]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parents[1]))
+ROOT = Path(__file__).parents[1]
+sys.path.insert(0, str(ROOT))
 
-from conv_equivalence.check import check_conv  # noqa: E402
-from conv_equivalence.profiles import PROFILES  # noqa: E402
-from tests import broken  # noqa: E402
+from tests.broken import MINIMAL  # noqa: E402
 
-NAMES = ["correct", "flipped_last_axis", "strides_swapped", "padding_one_off", "dilation_axes_confused", "wrong_groups",
-         "bias_twice", "wrong_beyond_tile", "float32_inside", "returns_float32", "nan_to_zero", "reads_storage",
-         "raises", "returns_numpy", "hangs"]
+
+def _size(counterexample: dict | None) -> int | None:  # type: ignore[type-arg]
+    if counterexample is None:
+        return None
+    total = 0
+    for key in ("input", "weight", "bias"):
+        if counterexample.get(key):
+            n = 1
+            for d in counterexample[key]["shape"]:
+                n *= d
+            total += n
+    return total
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--profile", default="ci", choices=sorted(PROFILES))
+    parser.add_argument("--profile", default="ci")
+    parser.add_argument("--only", nargs="+")
     args = parser.parse_args()
-    print(f"{'implementation':24s} {'verdict':10s} {'seconds':>8s} {'examples':>9s}  first failing identity")
-    for name in NAMES:
-        start = time.perf_counter()
-        result = check_conv(getattr(broken, name), ndim=2, profile=PROFILES[args.profile], raise_on_failure=False,
-                            time_limit=1.0)
-        seconds = time.perf_counter() - start
-        examples = sum(v.examples for v in result.verdicts)
-        first = result.failed[0].identity if result.failed else "-"
-        verdict = "pass" if not result.failed else "caught"
-        print(f"{name:24s} {verdict:10s} {seconds:8.1f} {examples:9d}  {first}")
+    cases = [("correct", ("-", 1, 0))] + sorted(MINIMAL.items())
+    if args.only:
+        cases = [c for c in cases if c[0] in args.only]
+    print(f"{'kernel':24s} {'verdict':8s} {'seconds':>8s}  {'facet':15s} {'status':9s} {'size':>5s} {'argued':>6s}  failing facets")
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (facet, ndim, size) in cases:
+            out = Path(tmp) / f"{name}.json"
+            start = time.perf_counter()
+            run = subprocess.run([sys.executable, "-m", "conv_equivalence.cli", "check", f"tests.broken:{name}",
+                                  "--ndim", str(ndim), "--profile", args.profile, "--time-limit", "2", "--json", str(out)],
+                                 cwd=ROOT, capture_output=True, text=True)
+            seconds = time.perf_counter() - start
+            times.append(seconds)
+            if not out.exists():
+                print(f"{name:24s} no report (exit {run.returncode}): {run.stderr.strip()[:80]}")
+                continue
+            report = json.loads(out.read_text())
+            by_name = {f["name"]: f for f in report["facets"]}
+            failing = [f["name"] for f in report["facets"] if f["status"] in ("fail", "crash", "timeout")]
+            entry = by_name.get(facet, {"status": "-", "counterexample": None})
+            found = _size(entry["counterexample"])
+            print(f"{name:24s} {report['verdict']:8s} {seconds:8.1f}  {facet:15s} {entry['status']:9s} "
+                  f"{'-' if found is None else found:>5} {size if facet != '-' else '-':>6}  {', '.join(failing)}", flush=True)
+    print(f"\ntime to verdict over {len(times)} kernels: median {statistics.median(times):.1f}s, max {max(times):.1f}s")
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ def main() -> None:
         row[0] += v.examples
         row[1] += v.seconds
         row[2] = max(row[2], v.details.get("max_error_ratio", 0.0) or 0.0)
-        row[3] += v.outcome in ("regression", "error")
+        row[3] += v.outcome in ("regression", "error", "crash")
     print(f"{'identity':40s} {'examples':>9s} {'cpu s':>8s} {'ex/s':>8s} {'max err/bound':>14s} {'failures':>8s}")
     for identity, (examples, seconds, ratio, failures) in per_identity.items():
         rate = examples / seconds if seconds else 0.0

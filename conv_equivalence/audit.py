@@ -1,21 +1,23 @@
-"""The audit: every identity on every installed target, a summary matrix, and reports written atomically.
+"""The audit: every identity on every target, a summary matrix, and reports written atomically.
 
-``report.json`` holds library versions, platform, profile and each identity x target verdict
-(with its counterexample when it failed); ``report.md`` is the same for people, and
-``report.html`` a self-contained page with the colour-coded matrix and heatmaps of each
-counterexample. Every report is rendered in memory first, then each file is written to a
-temporary name and renamed into place, so an interrupted run leaves no half-written file. A baseline
-(``{"identity": {"target": "holds" | "differs" | "unsupported"}}``) turns the audit into a
-regression gate: any verdict that differs from it is a change.
+``report.json`` holds library versions, platform, profile, notes on the environment and each
+identity x target verdict (with its counterexample when it failed); ``report.md`` is the same for
+people, and ``report.html`` a self-contained page with the colour-coded matrix and heatmaps of
+each counterexample. Every report is rendered in memory and written to temporary files first,
+then all are renamed into place, so an interrupted run leaves no half-written file. Checks run in
+worker processes (`conv_equivalence.workers`); `conv_equivalence.baseline` compares a run with
+the committed expectations.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import json
 import os
 import platform
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,23 +25,47 @@ from typing import Any
 import numpy as np
 from hypothesis import settings
 
+from conv_equivalence import workers
 from conv_equivalence.identities import Identity, cases
-from conv_equivalence.verdict import ERROR, REGRESSION, Verdict, describe_case, verify, verify_by_name
+from conv_equivalence.verdict import CRASH, Verdict, describe_case
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+LIBRARIES = ("numpy", "scipy", "torch", "hypothesis", "jax", "onnx", "onnxruntime", "cv2", "tensorflow")
 
 
 def library_versions() -> dict[str, str]:
-    """Versions of the libraries the audit can exercise (``"not installed"`` when absent)."""
-    import importlib
-
+    """Versions of the libraries the audit can exercise (``"not installed"`` when absent), read
+    from the installed distributions' metadata without importing them."""
+    distributions = importlib.metadata.packages_distributions()
     versions = {}
-    for name in ("numpy", "scipy", "torch", "hypothesis", "jax", "onnxruntime", "cv2", "tensorflow"):
-        try:
-            versions[name] = str(importlib.import_module(name).__version__)
-        except ImportError:
-            versions[name] = "not installed"
+    for name in LIBRARIES:
+        version = "not installed"
+        for dist in distributions.get(name, []) if importlib.util.find_spec(name) else []:
+            try:
+                version = importlib.metadata.version(dist)
+                break
+            except importlib.metadata.PackageNotFoundError:
+                continue
+        versions[name] = version
     return versions
+
+
+def environment_notes(versions: dict[str, str] | None = None) -> list[str]:
+    """What about this environment can change results or hides output, stated once per report."""
+    versions = versions or library_versions()
+    notes = ["Third-party log output (TensorFlow, absl, oneDNN, JAX, ONNX Runtime) is captured in the worker "
+             "processes and not shown; TF_CPP_MIN_LOG_LEVEL=2 is set before the frameworks import."]
+    if versions.get("torch", "not installed") != "not installed":
+        notes.append("torch computes CPU convolutions with oneDNN where it can: the order of summation, and so "
+                     "the rounding, differs from the oracle's; the tolerance bounds allow any order.")
+    if versions.get("tensorflow", "not installed") != "not installed":
+        onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1") not in ("0", "false", "False")
+        notes.append(f"TensorFlow's oneDNN custom operations are {'on' if onednn else 'off'} "
+                     "(TF_ENABLE_ONEDNN_OPTS): they may change floating-point round-off; the tolerance bounds "
+                     "allow any order of summation. TensorFlow's checks run in worker processes of their own.")
+    if versions.get("jax", "not installed") != "not installed" and os.environ.get("JAX_ENABLE_X64") in ("0", "false", "False"):
+        notes.append("JAX_ENABLE_X64=0: JAX computes float64 problems in float32 (the report's computing dtype says so).")
+    return notes
 
 
 def select(backends: Iterable[str] | None = None, identities: Iterable[str] | None = None) -> list[tuple[Identity, str]]:
@@ -73,73 +99,33 @@ class AuditResult:
             counts[v.outcome] = counts.get(v.outcome, 0) + 1
         return counts
 
-    def changes(self, baseline: dict[str, dict[str, str]] | None) -> list[str]:
-        """Verdicts that are not what the catalogue (and the baseline, if given) expect."""
-        lines = []
-        for v in self.verdicts:
-            if v.outcome in (REGRESSION, ERROR):
-                lines.append(f"{v.identity}[{v.target}]: {v.outcome}: {v.message.splitlines()[0] if v.message else ''}")
-            elif baseline is not None:
-                expected = baseline.get(v.identity, {}).get(v.target)
-                if expected is not None and expected != v.outcome:
-                    lines.append(f"{v.identity}[{v.target}]: baseline says {expected}, now {v.outcome}")
-        return lines
-
 
 def run_audit(pairs: list[tuple[Identity, str]], profile_name: str, profile: settings,
-              progress: Callable[[Verdict], None] | None = None, jobs: int = 1) -> AuditResult:
-    """Verify every pair, in ``jobs`` worker processes; verdicts come back in the order of ``pairs``.
+              progress: Callable[[Verdict], None] | None = None, jobs: int = 1,
+              setup: Sequence[str] = ()) -> AuditResult:
+    """Verify every pair in ``jobs`` worker processes; verdicts come back in the order of ``pairs``.
 
-    Each worker is its own single-process pool, so a library that crashes its process (a
-    segfault in native code) costs only the check it was running: that check gets an ``error``
-    verdict saying so, the worker is replaced, and the audit goes on. Workers rebuild the
-    settings from ``profile_name`` and ``profile.max_examples``.
+    TensorFlow's checks run in workers of their own, never beside torch, JAX or ONNX Runtime. A
+    worker that dies (a segfault in native code) costs only the check it was running, which gets
+    a ``crash`` verdict. ``setup`` names modules every worker imports first (to register extra
+    backends or identities). An exception in ``progress`` (or a signal handler) kills the workers.
     """
-    if jobs <= 1:
-        verdicts = []
-        for identity, target in pairs:
-            verdicts.append(verify(identity, target, profile))
-            if progress:
-                progress(verdicts[-1])
-        return AuditResult(profile_name, verdicts)
-    import queue
-    import threading
-    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for i in range(len(pairs)):
-        todo.put(i)
+    if jobs < 1:
+        raise ValueError(f"jobs must be a positive integer, got {jobs}")
     results: dict[int, Verdict] = {}
-    lock = threading.Lock()
 
-    def worker() -> None:
-        pool = ProcessPoolExecutor(max_workers=1)
-        try:
-            while True:
-                try:
-                    i = todo.get_nowait()
-                except queue.Empty:
-                    return
-                identity, target = pairs[i]
-                try:
-                    verdict = pool.submit(verify_by_name, identity.id, target, profile_name, profile.max_examples).result()
-                except BrokenProcessPool:
-                    verdict = Verdict(identity.id, target, identity.status, ERROR,
-                                      f"the worker process died while checking {identity.id} on {target} "
-                                      "(a crash in the library's native code, such as a segfault)")
-                    pool.shutdown(wait=False)
-                    pool = ProcessPoolExecutor(max_workers=1)
-                with lock:
-                    results[i] = verdict
-                    if progress:
-                        progress(verdict)
-        finally:
-            pool.shutdown(wait=True)
+    def crashed(i: int, how: str) -> Verdict:
+        identity, target = pairs[i]
+        return Verdict(identity.id, target, identity.status, CRASH,
+                       f"the worker process died while checking {identity.id} on {target} ({how})")
 
-    with ThreadPoolExecutor(max_workers=jobs) as threads:
-        for future in [threads.submit(worker) for _ in range(jobs)]:
-            future.result()
+    def done(i: int, verdict: Verdict) -> None:
+        results[i] = verdict
+        if progress:
+            progress(verdict)
+
+    tasks = [(identity.id, target, profile_name, profile.max_examples) for identity, target in pairs]
+    workers.run_tasks(tasks, [workers.group_of(t) for _, t in pairs], jobs, crashed, done, setup)
     return AuditResult(profile_name, [results[i] for i in range(len(pairs))])
 
 
@@ -154,12 +140,14 @@ def _jsonable(value: Any) -> Any:
 
 
 def report_json(result: AuditResult) -> dict[str, Any]:
+    versions = library_versions()
     return {
         "schema_version": SCHEMA_VERSION,
         "profile": result.profile,
         "platform": platform.platform(),
         "python": platform.python_version(),
-        "libraries": library_versions(),
+        "libraries": versions,
+        "environment_notes": environment_notes(versions),
         "counts": result.counts(),
         "results": [
             {
@@ -178,6 +166,7 @@ def report_markdown(result: AuditResult, identities: dict[str, Identity]) -> str
     versions = library_versions()
     lines.append("Libraries: " + ", ".join(f"{k} {v}" for k, v in versions.items() if v != "not installed"))
     lines.append("")
+    lines += [f"- {note}" for note in environment_notes(versions)] + [""]
     lines.append("| outcome | count |")
     lines.append("|---|---|")
     for outcome, count in sorted(result.counts().items()):
@@ -204,32 +193,40 @@ def report_markdown(result: AuditResult, identities: dict[str, Identity]) -> str
 
 def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to a temporary file beside ``path`` and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    write_all_atomically({path: text})
+
+
+def write_all_atomically(files: dict[Path, str]) -> None:
+    """Write every file to a temporary name beside it, then rename them all into place: a failure
+    or an interruption before the renames leaves none of them (and no temporary file)."""
+    staged: list[tuple[str, Path]] = []
+    umask = os.umask(0)
+    os.umask(umask)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; a report is an ordinary file
-        os.replace(tmp, path)
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            staged.append((tmp, path))
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; a report is an ordinary file
+        for tmp, path in staged:
+            os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 
 def write_reports(result: AuditResult, out: Path, identities: dict[str, Identity]) -> list[Path]:
-    """Render every report in memory first, then move each into ``out`` atomically."""
+    """Render every report in memory first, then move them all into ``out`` atomically."""
     from conv_equivalence.html import render
 
     summary = report_json(result)
     rendered = {
-        "report.json": json.dumps(summary, indent=2, default=_jsonable) + "\n",
-        "report.md": report_markdown(result, identities),
-        "report.html": render(summary, result.verdicts, {k: i.statement for k, i in identities.items()}),
+        out / "report.json": json.dumps(summary, indent=2, default=_jsonable) + "\n",
+        out / "report.md": report_markdown(result, identities),
+        out / "report.html": render(summary, result.verdicts, {k: i.statement for k, i in identities.items()}),
     }
-    paths = []
-    for name, text in rendered.items():
-        write_atomically(out / name, text)
-        paths.append(out / name)
-    return paths
+    write_all_atomically(rendered)
+    return list(rendered)

@@ -1,209 +1,514 @@
-"""Check a user's own convolution: wrap it as a backend and run the agreement identities on it.
+"""Check a user's own convolution against the oracle, facet by facet (`conv_equivalence.facets`).
 
-The callable has the signature of ``torch.nn.functional.conv{N}d``
-(``input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1``) or, with
-``transposed=True``, of ``conv_transpose{N}d`` (``input, weight, bias=None, stride=1,
-padding=0, output_padding=0, groups=1, dilation=1``): torch tensors in, a torch tensor out.
-Everything torch's own function accepts is in scope (dtypes, groups, dilation, strides,
-'same'/'valid', bias, empty batches, channels-last and non-contiguous inputs, NaN/inf) unless
-excluded. A verdict is reached for implementations that raise, hang (per-example time limit) or
-return the wrong thing, without crashing the checker. Cases where torch itself is known to
-deviate (`KnownIssue`s of the torch backend) are not generated, so torch's own function passes.
+The callable has the signature of ``torch.nn.functional.conv{N}d`` (``input, weight, bias=None,
+stride=1, padding=0, dilation=1, groups=1``) or, with ``transposed=True``, of
+``conv_transpose{N}d`` (``input, weight, bias=None, stride=1, padding=0, output_padding=0,
+groups=1, dilation=1``), with the arrays of a calling convention (`conv_equivalence.conventions`).
+It runs in a child process (`conv_equivalence.runner`). Each facet is its own Hypothesis search
+with its own shrunk counterexample and one of the statuses ``pass``, ``fail``, ``crash``,
+``timeout``, ``declined`` (every example raised `NotImplementedError` or a declared type),
+``skipped`` (excluded) and ``explained`` (its counterexample, without the facet's feature, fails
+where a more basic facet already failed). Results are compared with `oracle.solve` within
+`tolerance.declared_bound` for the declared ``precision``. Cases where torch itself is known to
+deviate (the torch backend's `KnownIssue`s) are not generated, so torch's own function passes.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import signal
-import sys
-import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
-from hypothesis import settings
 
-from conv_equivalence.backends import Backend, get_backend, register
-from conv_equivalence.identities import IdentityFailure, get_identity
-from conv_equivalence.problem import ConvProblem
-from conv_equivalence.verdict import Verdict, describe_case, verify
+from conv_equivalence import facets as fct
+from conv_equivalence.conventions import CONVENTIONS, DEVICES
+from conv_equivalence.conventions import dtypes as convention_dtypes
+from conv_equivalence.conventions import layouts as convention_layouts
+from conv_equivalence.facets import Case, Facet
+from conv_equivalence.runner import LoadFailed, Runner, Target
+from conv_equivalence.runner import time_limit as checked_time_limit
+from conv_equivalence.tolerance import PRECISIONS
 
-EXCLUDABLE = ("groups", "dilation", "stride", "bias", "padding-strings", "empty-batch", "channels-last", "strided",
-              "nonfinite", "complex", "integers", "reduced-precision")
-IDENTITIES = ("equals-oracle", "equals-oracle-within-rounding", "nonfinite-propagates", "keeps-dtype-and-shape")
+EXCLUDABLE = tuple(fct.EXCLUDE_WORDS) + tuple(f for f in fct.FEATURES if f not in fct.EXCLUDE_WORDS)
+STATUSES = ("pass", "fail", "crash", "timeout", "declined", "skipped", "explained")
+FAILING = ("fail", "crash", "timeout")
+MIN_CHECKED = 10
+"""``plain`` must check at least this many examples (not declined) to pass: a run that checked
+almost nothing is not a pass."""
+CRASH_BUDGET = 25
+"""Crashes one facet may shrink through (each costs a fresh worker) before its smallest so far is kept."""
+FEATURE_SHARE = 3
+"""The facets that add one feature to ``plain`` search a third of the profile's examples (at least
+20): ``plain`` and ``combined`` already cover their ground, and a narrow domain needs fewer draws.
+``--examples N`` sets every facet's count."""
+SHRINK_BUDGET = 30.0
+"""Seconds one facet may spend after its first failure before its smallest counterexample so far is kept."""
 
 
 class UsageError(Exception):
     """The callable cannot be loaded or the options make no sense."""
 
 
-def load_callable(spec: str) -> Callable[..., Any]:
-    """``"package.module:attr"`` to the callable it names; `UsageError` saying what is wrong otherwise."""
-    module_name, sep, attr = spec.partition(":")
-    if not sep or not module_name or not attr:
-        raise UsageError(f"expected MODULE:ATTR, got {spec!r}")
-    if "" not in sys.path:
-        sys.path.insert(0, "")  # the current directory, as `python -m` would have it
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as exc:  # noqa: BLE001 - any import failure is a usage error here
-        raise UsageError(f"cannot import module {module_name!r}: {type(exc).__name__}: {exc}") from None
-    target: Any = module
-    for part in attr.split("."):
-        if not hasattr(target, part):
-            raise UsageError(f"module {module_name!r} has no attribute {attr!r}")
-        target = getattr(target, part)
-    if not callable(target):
-        raise UsageError(f"{spec} is not callable (it is a {type(target).__name__})")
-    return target
+class _StopFacet(BaseException):
+    """Ends a facet's search at once (a timeout, or a budget spent); Hypothesis lets it through."""
 
 
-class ExampleTimeout(Exception):
-    """The implementation ran past the per-example time limit."""
+@dataclasses.dataclass
+class Failure:
+    kind: str  # values, shape, dtype, type, raised, mutated, crash, timeout
+    message: str
+    got: np.ndarray | None = None
+    expected: np.ndarray | None = None
+    marks: tuple[tuple[int, ...], ...] = ()
+    atol: float = 0.0
+    summary: str = ""
+
+    @property
+    def headline(self) -> str:
+        """One line for the facet table."""
+        if self.summary:
+            return self.summary
+        lines = self.message.strip().splitlines()
+        return (lines[-1] if self.kind == "raised" else lines[0])[:100] if lines else self.kind
+
+    @property
+    def status(self) -> str:
+        return self.kind if self.kind in ("crash", "timeout") else "fail"
 
 
-@contextmanager
-def _time_limit(seconds: float | None):  # type: ignore[no-untyped-def]
-    """Interrupt Python-level code after ``seconds`` (SIGALRM; main thread on Unix only)."""
-    if not seconds or not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise ExampleTimeout(f"the implementation took longer than {seconds:g}s on one example")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+@dataclasses.dataclass
+class FacetResult:
+    name: str
+    status: str = "pass"
+    examples: int = 0
+    declined: int = 0
+    note: str = ""
+    counterexample: Case | None = None
+    failure: Failure | None = None
+    reproduction: str | None = None
+    declined_reasons: Counter[str] = dataclasses.field(default_factory=Counter)
+    warnings: Counter[str] = dataclasses.field(default_factory=Counter)
+    seconds: float = 0.0
 
 
-def user_backend(fn: Callable[..., Any], *, name: str, ndim: int, transposed: bool = False,
-                 dtypes: Iterable[str] | None = None, exclude: Iterable[str] = (), time_limit: float | None = 10.0) -> Backend:
-    """A backend (registered as ``name``) that calls ``fn`` the way torch's functional conv is called."""
-    from conv_equivalence.backends.pytorch import problem_tensors, to_numpy
+def judge(case: Case, reply: dict[str, Any], precision: str, convention: str) -> Failure | None:
+    """What is wrong with the implementation's answer to ``case``, or ``None``."""
+    from conv_equivalence.oracle import solve
+    from conv_equivalence.tolerance import compare, declared_bound
 
-    excluded = set(exclude)
-    unknown = excluded - set(EXCLUDABLE)
-    if unknown:
-        raise UsageError(f"--exclude accepts {', '.join(EXCLUDABLE)}; got {', '.join(sorted(unknown))}")
-    reference = get_backend("torch.functional.conv_transpose" if transposed else "torch.functional.conv")
-    caps = reference.capabilities
-    allowed = list(caps.dtypes)
-    if dtypes is not None:
-        dtypes = list(dtypes)
-        bad = [d for d in dtypes if d not in caps.dtypes]
-        if bad:
-            raise UsageError(f"--dtypes must be among {', '.join(caps.dtypes)}; got {', '.join(bad)}")
-        allowed = dtypes
-    if "complex" in excluded:
-        allowed = [d for d in allowed if not d.startswith("complex")]
-    if "integers" in excluded:
-        allowed = [d for d in allowed if not d.startswith("int")]
-    if "reduced-precision" in excluded:
-        allowed = [d for d in allowed if d not in ("float16", "bfloat16")]
-    if not allowed:
-        raise UsageError("the options exclude every dtype")
-    dropped = {layout for option, layout in (("channels-last", "channels_last"), ("strided", "strided")) if option in excluded}
-    layouts = tuple(layout for layout in caps.layouts if layout not in dropped)
-    caps = dataclasses.replace(
-        caps, ranks=(ndim,), dtypes=tuple(allowed), padding_modes=("zeros",),
-        groups=caps.groups and "groups" not in excluded, dilation=caps.dilation and "dilation" not in excluded,
-        stride=caps.stride and "stride" not in excluded, bias=caps.bias and "bias" not in excluded,
-        padding_strings=() if "padding-strings" in excluded else caps.padding_strings,
-        padding_pairs=False,  # torch's signature takes one int per axis
-        empty_batch="empty-batch" not in excluded, layouts=layouts, nonfinite="nonfinite" not in excluded,
-    )
+    kind = reply["kind"]
+    if kind in ("crash", "timeout"):
+        return Failure(kind, reply["message"])
+    if kind == "raised":
+        return Failure("raised", reply["traceback"])
+    p = case.problem
+    if reply["mutated"]:
+        return Failure("mutated", f"the implementation wrote into its {' and '.join(reply['mutated'])} "
+                                  "(torch's convolution never does)")
+    out = reply["out"]
+    wanted = {"torch": "torch.Tensor", "jax": "jax.Array"}.get(convention, "numpy.ndarray")
+    if out is None:
+        return Failure("type", f"the implementation returned a {reply['type']}, not a {wanted}")
+    if out.shape != p.output_shape:
+        shape = p.output_shape if not convention.startswith("nhwc") else (p.output_shape[0], *p.output_shape[2:], p.output_shape[1])
+        return Failure("shape", f"the implementation returned shape {tuple(reply['shape'])}; torch returns {shape}", got=out)
+    if reply["dtype"] != p.dtype:
+        return Failure("dtype", f"the implementation returned {reply['dtype']} for {p.dtype} input; torch returns {p.dtype}", got=out)
+    expected = solve(p)
+    bound = declared_bound(p, precision)
+    mismatch = compare(out, expected, bound)
+    if mismatch is None:
+        return None
+    marks = tuple(tuple(int(i) for i in pos) for pos in np.argwhere(_differs(out, expected, bound)))
+    return Failure("values", mismatch.describe(), got=out, expected=expected, marks=marks, atol=float(mismatch.bound[0]),
+                   summary=f"values differ at {mismatch.count} of {mismatch.total} output elements")
 
-    def run(problem: ConvProblem) -> np.ndarray:
-        import torch
 
-        s = problem.spec
-        x, w, b = problem_tensors(problem, "cpu")
-        with _time_limit(time_limit):
-            if s.transposed:
-                out = fn(x, w, b, s.stride, s.padding, s.output_padding, s.groups, s.dilation)
-            else:
-                out = fn(x, w, b, s.stride, s.padding, s.dilation, s.groups)
-        if not isinstance(out, torch.Tensor):
-            raise IdentityFailure(f"the implementation returned a {type(out).__name__}, not a torch.Tensor", case=problem)
-        if tuple(out.shape) != problem.output_shape or out.dtype != x.dtype:
-            raise IdentityFailure(
-                f"the implementation returned {out.dtype} of shape {tuple(out.shape)}; torch returns "
-                f"{x.dtype} of shape {problem.output_shape}", case=problem)
-        return to_numpy(out)
+def _differs(got: np.ndarray, expected: np.ndarray, bound: Any) -> np.ndarray:
+    with np.errstate(invalid="ignore", over="ignore"):
+        g, e = got.astype(np.complex128), expected.astype(np.complex128)
+        same_nan = np.isnan(g) & np.isnan(e)
+        finite = np.isfinite(g) & np.isfinite(e)
+        close = finite & (np.abs(g - e) <= np.broadcast_to(bound, e.shape))
+        return ~(same_nan | close | (~finite & (g == e)))
 
-    # Cases where torch itself is known to break IEEE semantics (bfloat16 NaN/inf on the CPU) are
-    # left out too: the gate must pass torch's own function; the known issues are reported apart.
-    return register(Backend(name, "torch", f"user implementation {name}", caps, run,
-                            known_issues=reference.known_issues), replace=True)
+
+def _call(case: Case) -> dict[str, Any]:
+    p = case.problem
+    return {"x": p.x, "weight": p.weight, "bias": p.bias, "dtype": p.dtype, "layout": p.layout, "args": case.args}
 
 
 @dataclasses.dataclass
 class CheckResult:
     name: str
-    verdicts: list[Verdict]
+    facets: list[FacetResult]
+    notes: list[str] = dataclasses.field(default_factory=list)
+    seconds: float = 0.0
 
     @property
-    def failed(self) -> list[Verdict]:
-        return [v for v in self.verdicts if not v.ok]
+    def failed(self) -> list[FacetResult]:
+        return [f for f in self.facets if f.status in FAILING]
+
+    @property
+    def verdict(self) -> str:
+        return "fail" if self.failed else "pass"
+
+    def facet(self, name: str) -> FacetResult:
+        return next(f for f in self.facets if f.name == name)
+
+    def table(self) -> str:
+        rows = [("facet", "status", "checked", "declined", "note")]
+        rows += [(f.name, f.status, str(f.examples), str(f.declined), f.note) for f in self.facets]
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        return "\n".join(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}  {r[4]}".rstrip()
+                         for r in rows)
 
     def report(self) -> str:
-        lines = []
-        for v in self.verdicts:
-            outcome = "pass" if v.ok else ("FAIL" if v.outcome == "regression" else v.outcome.upper())
-            lines.append(f"{v.identity}: {outcome} ({v.examples} examples, {v.seconds:.1f}s)")
-        for v in self.failed:
-            lines += ["", f"== {v.identity} failed for {self.name}", v.message, "", "counterexample:",
-                      describe_case(v.counterexample)]
-            if isinstance(v.counterexample, ConvProblem):
-                lines += ["", render_problem(v.counterexample)]
-                if isinstance(v.left, np.ndarray):
-                    with np.printoptions(threshold=200, edgeitems=4, linewidth=110):
-                        lines.append(f"got (the implementation) {v.left.shape}:\n{v.left}")
-            reproduce = v.details.get("reproduce")
-            if reproduce:
-                lines += ["", reproduce]
+        """The facet table, then each failing facet's counterexample (once) and reproduction."""
+        from conv_equivalence.render import failure_text
+
+        lines = [self.table()]
+        lines += self.notes
+        for f in self.facets:
+            if f.warnings:
+                top = ", ".join(f"{w} ({n} time{'s' if n > 1 else ''})" for w, n in f.warnings.most_common(3))
+                lines.append(f"warnings raised by the implementation in {f.name}: {top}")
+        for f in self.failed:
+            lines += ["", failure_text(f)]
         return "\n".join(lines)
 
+    def to_json(self) -> dict[str, Any]:
+        from conv_equivalence.reproduce import case_json
 
-def render_problem(problem: ConvProblem) -> str:
-    """Parameters, arrays and the oracle's answer, as a person would want to read them."""
-    from conv_equivalence.oracle import solve
-
-    s = problem.spec
-    parts = [f"parameters: stride={s.stride} padding={s.padding!r} dilation={s.dilation} groups={s.groups}"
-             + (f" output_padding={s.output_padding}" if s.transposed else "")
-             + f" dtype={problem.dtype} layout={problem.layout}"]
-    with np.printoptions(threshold=200, edgeitems=4, linewidth=110):
-        parts.append(f"input {problem.x.shape}:\n{problem.x}")
-        parts.append(f"weight {problem.weight.shape}:\n{problem.weight}")
-        parts.append(f"bias: {problem.bias}")
-        parts.append(f"expected (oracle) {problem.output_shape}:\n{solve(problem)}")
-    return "\n".join(parts)
+        return {"verdict": self.verdict, "implementation": self.name,
+                "facets": [{"name": f.name, "status": f.status, "examples": f.examples, "declined": f.declined,
+                            "note": f.note, "message": None if f.failure is None else f.failure.message,
+                            "counterexample": None if f.counterexample is None else case_json(f.counterexample),
+                            "reproduction": f.reproduction} for f in self.facets]}
 
 
-def check_conv(fn: Callable[..., Any], ndim: int = 2, *, transposed: bool = False, dtypes: Iterable[str] | None = None,
-               exclude: Iterable[str] = (), profile: settings | None = None, time_limit: float | None = 10.0,
-               seed: int | None = None, identities: Iterable[str] = IDENTITIES, raise_on_failure: bool = True) -> CheckResult:
-    """Run the agreement identities on ``fn``; raise ``AssertionError`` with the report when one fails."""
-    name = f"user:{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', repr(fn))}"
-    user_backend(fn, name=name, ndim=ndim, transposed=transposed, dtypes=dtypes, exclude=exclude, time_limit=time_limit)
-    verdicts = []
-    for identity_id in identities:
-        identity = get_identity(identity_id)
-        backend = get_backend(name)
-        if identity_id == "nonfinite-propagates" and not backend.capabilities.nonfinite:
+def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, convention: str, settings_: Any,
+            seed: int | None, known: Callable[[Any], Any],
+            explains: Callable[[Case], str | None] = lambda case: None) -> FacetResult:
+    from hypothesis import given, reject, settings
+    from hypothesis import seed as hypothesis_seed
+    from hypothesis.errors import Unsatisfiable
+    from hypothesis.reporting import with_reporter
+
+    result = FacetResult(facet.name)
+    failures: list[tuple[Case, Failure]] = []
+    first_failure = [0.0]
+    crashes = [0]
+
+    def body(case: Case) -> None:
+        if known(case.problem) is not None:
+            reject()
+        reply = runner.call(_call(case))
+        result.warnings.update(reply.get("warnings", ()))
+        if reply["kind"] == "declined":
+            result.declined += 1
+            result.declined_reasons[reply["message"].splitlines()[0][:100]] += 1
+            reject()
+        result.examples += 1
+        failure = judge(case, reply, precision, convention)
+        if failure is None:
+            return
+        if not failures:
+            basic = explains(case)
+            if basic is not None:  # fails as plain does already: no need to shrink it
+                result.status, result.note = "explained", f"fails as {basic} does once its own feature is taken out"
+                raise _StopFacet
+        failures.append((case, failure))
+        first_failure[0] = first_failure[0] or time.perf_counter()
+        crashes[0] += failure.kind == "crash"
+        if (failure.kind == "timeout" or crashes[0] > CRASH_BUDGET
+                or time.perf_counter() - first_failure[0] > SHRINK_BUDGET):
+            raise _StopFacet
+        raise AssertionError(failure.message)
+
+    test = given(fct.cases(facet, opts))(body)
+    profile = settings(settings_, database=None, print_blob=False)
+    test = settings(profile, derandomize=False)(hypothesis_seed(seed)(test)) if seed is not None else settings(profile)(test)
+    start = time.perf_counter()
+    stopped = False
+    with with_reporter(lambda value: None):
+        try:
+            test()
+        except _StopFacet:
+            stopped = True
+        except Unsatisfiable:
+            pass
+        except AssertionError:
+            pass
+    result.seconds = time.perf_counter() - start
+    if result.status == "explained":
+        pass
+    elif failures:
+        case, failure = min(failures, key=lambda cf: cf[0].size) if stopped else failures[-1]
+        if failure.kind != "timeout":
+            case, failure = _minimize(case, failure, facet, runner, precision, convention, known)
+        result.counterexample, result.failure, result.status = case, failure, failure.status
+        result.note = failure.headline
+    elif result.examples == 0 and result.declined:
+        result.status = "declined"
+    elif result.examples == 0:
+        result.status, result.note = "skipped", "no example fits the declared limits"
+    if result.declined:
+        reason, _ = result.declined_reasons.most_common(1)[0]
+        result.note = result.note or f"{'every example' if result.status == 'declined' else 'some'} declined: {reason}"
+    return result
+
+
+def _minimize(case: Case, failure: Failure, facet: Facet, runner: Runner, precision: str, convention: str,
+              known: Callable[[Any], Any]) -> tuple[Case, Failure]:
+    """`conv_equivalence.minimize` on the shrunk counterexample, keeping the failure's kind."""
+    from conv_equivalence.minimize import minimize
+
+    seen: dict[int, Failure] = {id(case): failure}
+
+    def fails(candidate: Case) -> bool:
+        found = judge(candidate, runner.call(_call(candidate)), precision, convention)
+        if found is not None and found.kind == failure.kind:
+            seen[id(candidate)] = found
+            return True
+        return False
+
+    smallest = minimize(case, fails, lambda c: facet.contains(c) and known(c.problem) is None)
+    return smallest, seen[id(smallest)]
+
+
+def _early(results: dict[str, FacetResult], basics: list[Facet], bases: dict[str, str], runner: Runner,
+           opts: fct.Options, precision: str, convention: str) -> Callable[[Case], str | None]:
+    """Whether a facet's first failing example, without the facet's own feature, fails in one of the
+    ``basics`` that failed already (then the facet is ``explained`` without shrinking)."""
+    failed = [b for b in basics if b.name in results and results[b.name].status in FAILING]
+
+    def explains(case: Case) -> str | None:
+        for basic in failed:
+            projected = fct.project(case, bases[basic.name], opts, basic.owns)
+            if projected is not None and basic.contains(projected) and \
+                    judge(projected, runner.call(_call(projected)), precision, convention) is not None:
+                return basic.name
+        return None
+
+    return explains
+
+
+def _explain(results: dict[str, FacetResult], facets: list[Facet], runner: Runner, opts: fct.Options,
+             bases: dict[str, str], precision: str, convention: str) -> None:
+    """Mark ``explained`` the failing facets whose counterexample, without the facet's own feature,
+    fails inside a more basic facet that failed too."""
+    for i, facet in enumerate(facets):
+        r = results[facet.name]
+        if facet.name == "plain" or r.status not in FAILING or r.counterexample is None:
             continue
-        if identity_id == "equals-oracle-within-rounding" and all(d.startswith("int") for d in backend.capabilities.dtypes):
-            continue
-        verdicts.append(verify(identity, name, profile, seed=seed))
-    result = CheckResult(name, verdicts)
+        for basic in facets[:i]:
+            # plain is more basic than every facet; every facet is more basic than combined
+            if results[basic.name].status not in FAILING or (basic.name != "plain" and facet.name != "combined"):
+                continue
+            projected = fct.project(r.counterexample, bases[basic.name], opts, basic.owns)
+            if projected is None or not basic.contains(projected):
+                continue
+            failure = judge(projected, runner.call(_call(projected)), precision, convention)
+            if failure is not None:
+                r.status = "explained"
+                r.note = f"fails as {basic.name} does once its own feature is taken out"
+                break
+
+
+def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool = False,
+               dtypes: Iterable[str] | None = None, exclude: Iterable[str] = (), profile: Any = None,
+               time_limit: float = 10.0, seed: int | None = None, raise_on_failure: bool = True,
+               convention: str = "torch", device: str = "cpu", precision: str = "exact",
+               decline_on: Iterable[str] = (), equal_per_axis: bool = False, int_padding: bool = False,
+               bias_always: bool = False, only: Iterable[str] | None = None, examples: int | None = None) -> CheckResult:
+    """Check ``fn`` (a callable, or a ``MODULE:ATTR``/``FILE.py:ATTR`` spec) facet by facet; raise
+    ``AssertionError`` with the report when a facet fails and ``raise_on_failure``."""
+    from hypothesis import settings
+
+    from conv_equivalence.backends import get_backend
+
+    try:
+        limit = checked_time_limit(time_limit)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if ndim not in (1, 2, 3):
+        raise UsageError(f"--ndim must be 1, 2 or 3, got {ndim!r}")
+    if convention not in CONVENTIONS:
+        raise UsageError(f"--convention must be one of {', '.join(CONVENTIONS)}, got {convention!r}")
+    if device not in DEVICES:
+        raise UsageError(f"--device must be one of {', '.join(DEVICES)}, got {device!r}")
+    if precision not in PRECISIONS:
+        raise UsageError(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    if transposed and convention.startswith("nhwc"):
+        raise UsageError(f"--convention {convention} is for convolutions, not --transposed")
+    if transposed and precision == "fft":
+        raise UsageError("--precision fft applies to convolutions, not --transposed")
+    excluded = frozenset(exclude)
+    unknown = excluded - set(EXCLUDABLE)
+    if unknown:
+        raise UsageError(f"--exclude accepts {', '.join(EXCLUDABLE)}; got {', '.join(sorted(unknown))}")
+    reference = get_backend("torch.functional.conv_transpose" if transposed else "torch.functional.conv")
+    possible = [d for d in reference.capabilities.dtypes if d in convention_dtypes(convention)]
+    allowed = possible
+    if dtypes is not None:
+        dtypes = list(dtypes)
+        bad = [d for d in dtypes if d not in possible]
+        if bad:
+            raise UsageError(f"--dtypes must be among {', '.join(possible)}; got {', '.join(bad)}")
+        allowed = dtypes
+    for word, family in fct.DTYPE_FAMILIES.items():
+        if word in excluded:
+            allowed = [d for d in allowed if d not in family]
+    if not allowed:
+        raise UsageError("the options exclude every dtype")
+    if isinstance(fn, str):
+        target = Target(spec=fn, convention=convention, transposed=transposed, device=device, decline_on=tuple(decline_on))
+    else:
+        target = Target(fn=fn, convention=convention, transposed=transposed, device=device, decline_on=tuple(decline_on))
+    runner = Runner(target, limit)
+    opts = fct.Options(ndim=ndim, transposed=transposed, dtypes=tuple(allowed), exclude=excluded,
+                       equal_per_axis=equal_per_axis, int_padding=int_padding, bias_always=bias_always,
+                       layouts=convention_layouts(convention), nonfinite=precision != "fft",
+                       precision="tf32" if device == "cuda" and precision == "exact" else precision)
+    base = fct.base_dtype(allowed)
+    wanted = None if only is None else set(only)
+    settings_ = profile if profile is not None else settings()
+    if examples is not None:
+        settings_ = settings(settings_, max_examples=examples)
+    narrow = settings_ if examples is not None else settings(
+        settings_, max_examples=max(20, settings_.max_examples // FEATURE_SHARE))
+    notes = []
+    if device == "cuda" and precision == "exact" and "float32" in allowed:
+        notes.append("note: on CUDA float32 is checked at TF32 precision (torch.backends.cudnn.allow_tf32)")
+    start = time.perf_counter()
+    try:
+        try:
+            runner.start()  # the worker imports the framework while the parent builds its strategies
+            runner.wait_ready()
+        except LoadFailed as exc:
+            raise UsageError(str(exc)) from None
+        facets = fct.build(reference.capabilities, opts, base)
+        results: dict[str, FacetResult] = {}
+        bases: dict[str, str] = {}
+        for index in range(len(facets)):
+            facet = facets[index]
+            if (not facet.name.startswith("dtype:") and facet.name != "plain" and results.get("plain")
+                    and results["plain"].status in FAILING and base == fct.base_dtype(allowed)):
+                # A defect of the base dtype must not hide the others: check from a dtype that passes.
+                passing = [d for d in fct.BASE_PREFERENCE if f"dtype:{d}" in results and results[f"dtype:{d}"].status == "pass"]
+                if passing:
+                    base = passing[0]
+                    notes.append(f"note: plain fails in {fct.base_dtype(allowed)}; the facets after the dtypes "
+                                 f"are checked in {base}, which passes")
+                    rebuilt = {f.name: f for f in fct.build(reference.capabilities, opts, base)}
+                    facets[index:] = [rebuilt[f.name] for f in facets[index:]]
+                    facet = facets[index]
+            if wanted is not None and facet.name not in wanted:
+                continue
+            if facet.skipped:
+                results[facet.name] = FacetResult(facet.name, "skipped", note=facet.skipped)
+                continue
+            prec = opts.precision
+            bases[facet.name] = fct.base_dtype(allowed) if facet.name.startswith("dtype:") else base
+            r = _search(facet, opts, runner, prec, convention, settings_ if facet.name in ("plain", "combined") else narrow,
+                        seed, reference.known_issue,
+                        _early(results, facets[:index] if facet.name == "combined" else facets[:1], bases, runner, opts,
+                               prec, convention))
+            if facet.name == "plain" and r.status in ("pass", "declined", "skipped") and r.examples < MIN_CHECKED:
+                r.status = "fail"
+                r.note = f"only {r.examples} example(s) checked, {r.declined} declined: too few to pass"
+            results[facet.name] = r
+        _explain(results, [f for f in facets if f.name in results], runner, opts, bases, opts.precision, convention)
+    finally:
+        runner.close()
+    from conv_equivalence.reproduce import snippet
+
+    fn_ref = None if isinstance(fn, str) else (getattr(fn, "__module__", "__main__"), getattr(fn, "__qualname__", "?"))
+    for r in results.values():
+        if r.status in FAILING and r.counterexample is not None and r.failure is not None:
+            r.reproduction = snippet(r.counterexample, r.failure.kind, r.failure.atol, target=fn if isinstance(fn, str) else "",
+                                     fn_ref=fn_ref, convention=convention, device=device, facet=r.name)
+    result = CheckResult(target.label, list(results.values()), notes, time.perf_counter() - start)
     if raise_on_failure and result.failed:
         raise AssertionError(result.report())
     return result
+
+
+
+def _seconds(text: str) -> float:
+    """argparse type for --time-limit."""
+    import argparse
+
+    try:
+        return checked_time_limit(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a finite positive number of seconds, got {text!r}") from None
+
+
+def add_arguments(parser: Any) -> None:
+    """The ``check`` subcommand's options."""
+    from conv_equivalence.profiles import PROFILES
+
+    parser.add_argument("impl", metavar="MODULE:ATTR|FILE.py:ATTR", help="the convolution to check")
+    parser.add_argument("--ndim", type=int, choices=(1, 2, 3), default=2, help="spatial rank (default 2)")
+    parser.add_argument("--transposed", action="store_true", help="it has conv_transpose{N}d's signature")
+    parser.add_argument("--convention", choices=CONVENTIONS, default="torch",
+                        help="how it takes arrays: torch tensors (default), numpy or jax arrays, or NumPy channels-last "
+                             "nhwc-hwio / nhwc-ohwi (input, weight and output)")
+    parser.add_argument("--device", choices=DEVICES, default="cpu", help="torch device for the inputs (compared on the host)")
+    parser.add_argument("--precision", choices=PRECISIONS, default="exact",
+                        help="how it computes: exact (direct summation in the input's dtype), float32/tf32/float16/bfloat16 "
+                             "accumulation, or fft (normwise bound; NaN/inf propagation not required)")
+    parser.add_argument("--dtypes", nargs="+", metavar="DTYPE", help="only these dtypes (default: all torch accepts)")
+    parser.add_argument("--exclude", nargs="+", choices=EXCLUDABLE, metavar="WHAT", help=f"leave out: {', '.join(EXCLUDABLE)}")
+    parser.add_argument("--decline-on", nargs="+", default=[], metavar="EXC",
+                        help="exception types (name or module.Name) that, like NotImplementedError, mean 'not supported'")
+    parser.add_argument("--equal-per-axis", action="store_true", help="stride, padding and dilation equal on every axis only")
+    parser.add_argument("--int-padding", action="store_true", help="integer padding only (no 'same'/'valid')")
+    parser.add_argument("--bias-always", action="store_true", help="always pass a bias (zeros where the check has none)")
+    parser.add_argument("--facets", nargs="+", metavar="FACET", help="check only these facets")
+    parser.add_argument("--examples", type=int, metavar="N", help="examples per facet (default: the profile's)")
+    parser.add_argument("--json", metavar="FILE", help="also write the facet table as JSON (check_schema.json)")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="ci")
+    parser.add_argument("--seed", type=int, help="Hypothesis seed (random search instead of the derandomised default)")
+    parser.add_argument("--time-limit", type=_seconds, default=10.0, metavar="SECONDS",
+                        help="seconds allowed per call, native code included (default 10)")
+
+
+def main(args: Any) -> int:
+    """``conv-equivalence check``: print the facet table and the failures; exit 0 pass, 1 fail, 2 usage.
+    SIGINT/SIGTERM stop it (the `conv_equivalence.audit_cli.Interrupted` exception, exit 130/143)."""
+    from pathlib import Path
+
+    from conv_equivalence.audit_cli import UsageError as CommandLineError
+    from conv_equivalence.audit_cli import check_output_file, interruptible
+    from conv_equivalence.profiles import PROFILES
+
+    if args.json:
+        check_output_file(Path(args.json), "--json")
+    if args.examples is not None and args.examples < 1:
+        raise CommandLineError(f"--examples must be a positive integer, got {args.examples}")
+    try:
+        with interruptible():
+            result = check_conv(args.impl, ndim=args.ndim, transposed=args.transposed, dtypes=args.dtypes,
+                                exclude=args.exclude or (), profile=PROFILES[args.profile], time_limit=args.time_limit,
+                                seed=args.seed, raise_on_failure=False, convention=args.convention, device=args.device,
+                                precision=args.precision, decline_on=args.decline_on, equal_per_axis=args.equal_per_axis,
+                                int_padding=args.int_padding, bias_always=args.bias_always, only=args.facets,
+                                examples=args.examples)
+    except UsageError as exc:
+        raise CommandLineError(str(exc)) from None
+    print(result.report())
+    if args.json:
+        from conv_equivalence.audit import write_atomically
+        from conv_equivalence.reproduce import dumps
+
+        write_atomically(Path(args.json), dumps(result.to_json()))
+    counts = Counter(f.status for f in result.facets)
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: STATUSES.index(kv[0])))
+    print(f"\nverdict: {result.verdict} for {args.impl} ({summary}; {result.seconds:.1f}s, {args.profile} profile)")
+    return 1 if result.failed else 0

@@ -7,13 +7,14 @@ can be pasted into course material and compared in tests.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from conv_equivalence.identities import Identity
 from conv_equivalence.problem import ConvProblem
-from conv_equivalence.verdict import Verdict
+from conv_equivalence.verdict import DIFFERS, Verdict
 
 WIDTH = 88
 
@@ -25,6 +26,8 @@ def number(value: Any) -> str:
     if isinstance(value, (complex, np.complexfloating)):
         z = complex(value)
         return f"{number(z.real)}{'+' if z.imag >= 0 or np.isnan(z.imag) else '-'}{number(abs(z.imag))}j"
+    if isinstance(value, (np.float16, np.float32)) and np.isfinite(value) and value != int(value):
+        return str(value)  # shortest in its own precision: float16 0.1 is "0.1", not 0.0999756
     v = float(value)
     if np.isnan(v):
         return "nan"
@@ -59,6 +62,11 @@ def _indent(text: str, by: str = "    ") -> str:
     return textwrap.indent(text, by)
 
 
+def argument_names(count: int) -> list[str]:
+    """What a belief's arguments are called in the lessons: ``x, w, y``, or ``arg0, arg1, ...``."""
+    return ["x", "w", "y"][:count] if count <= 3 else [f"arg{i}" for i in range(count)]
+
+
 def describe_arguments(case: Any) -> str:
     """The counterexample's arrays (and scalars), one titled grid each."""
     if isinstance(case, ConvProblem):
@@ -70,7 +78,7 @@ def describe_arguments(case: Any) -> str:
             lines += ["bias:", _indent(grid(case.bias))]
         return "\n".join(lines)
     items = case if isinstance(case, tuple) else (case,)
-    names = ["x", "w", "y"] if len(items) <= 3 else [f"arg{i}" for i in range(len(items))]
+    names = argument_names(len(items))
     lines = []
     for name, item in zip(names, items, strict=False):
         if isinstance(item, np.ndarray):
@@ -80,7 +88,8 @@ def describe_arguments(case: Any) -> str:
     return "\n".join(lines)
 
 
-def _differing(left: np.ndarray, right: np.ndarray) -> set[tuple[int, ...]]:
+def differing(left: np.ndarray, right: np.ndarray) -> set[tuple[int, ...]]:
+    """Positions where two same-shaped arrays differ (NaN equals NaN); empty when the shapes differ."""
     if left.shape != right.shape:
         return set()
     with np.errstate(invalid="ignore"):
@@ -91,10 +100,21 @@ def _differing(left: np.ndarray, right: np.ndarray) -> set[tuple[int, ...]]:
 def describe_sides(verdict: Verdict) -> str:
     left, right = verdict.left, verdict.right
     if isinstance(left, np.ndarray) and isinstance(right, np.ndarray):
-        marks = _differing(left, right)
+        marks = differing(left, right)
         return "\n".join(["left side:", _indent(grid(left, marks)), "right side:", _indent(grid(right, marks)),
                           f"they differ at {len(marks)} position(s), marked [ ]" if marks else "their shapes differ"])
     return verdict.message.splitlines()[0] if verdict.message else ""
+
+
+def truth_outcome(identity: Identity, target: str, verdict: Verdict) -> str | None:
+    """The true identity checked on the belief's counterexample, in words; ``None`` when there is nothing to check."""
+    if identity.truth is None or verdict.counterexample is None:
+        return None
+    try:
+        identity.truth(target, verdict.counterexample)
+        return "holds on this counterexample"
+    except AssertionError as exc:
+        return f"FAILS on this counterexample: {str(exc).splitlines()[0]}"
 
 
 def explain_text(identity: Identity, target: str, verdict: Verdict) -> str:
@@ -110,13 +130,31 @@ def explain_text(identity: Identity, target: str, verdict: Verdict) -> str:
                   describe_sides(verdict)]
     if identity.why:
         parts += ["", "Why:", _indent(wrap(identity.why))]
-    if identity.truth is not None and verdict.counterexample is not None:
-        try:
-            identity.truth(target, verdict.counterexample)
-            outcome = "holds on this counterexample"
-        except AssertionError as exc:
-            outcome = f"FAILS on this counterexample: {str(exc).splitlines()[0]}"
+    outcome = truth_outcome(identity, target, verdict)
+    if outcome is not None:
         parts += ["", "True identity:", _indent(identity.truth_formula), _indent(outcome)]
     elif identity.replaced_by:
         parts += ["", f"True identity: see `{identity.replaced_by}`"]
     return "\n".join(parts) + "\n"
+
+
+def catalogue(profile_name: str, jobs: int = 1, progress: Callable[[Verdict], None] | None = None,
+              ) -> tuple[list[tuple[Identity, str, Verdict]], list[tuple[Identity, str]]]:
+    """Every belief (status ``differs``) checked on its first target that can run here, in the audit's
+    worker processes; returns the lessons and the beliefs that cannot run here, with the reason."""
+    from conv_equivalence.audit import run_audit
+    from conv_equivalence.identities import all_identities
+    from conv_equivalence.profiles import PROFILES
+
+    pairs, missing = [], []
+    for identity in all_identities():
+        if identity.status != DIFFERS:
+            continue
+        targets = identity.targets()
+        runnable = [t for t in targets if identity.unavailable_reason(t) is None]
+        if runnable:
+            pairs.append((identity, runnable[0]))
+        else:
+            missing.append((identity, "; ".join(sorted({identity.unavailable_reason(t) or "" for t in targets}))))
+    result = run_audit(pairs, profile_name, PROFILES[profile_name], progress, jobs=jobs)
+    return [(i, t, v) for (i, t), v in zip(pairs, result.verdicts, strict=True)], missing

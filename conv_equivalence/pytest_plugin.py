@@ -3,8 +3,8 @@
 * Registers the Hypothesis profiles under prefixed names (``conv-equivalence-ci``,
   ``-dev``, ``-thorough``) so a user's suite can pick them with ``--hypothesis-profile``
   without shadowing Hypothesis's own ``ci`` profile.
-* ``pytest --conv-impl MODULE:ATTR [--conv-ndim N] [--conv-transposed]`` adds the agreement
-  identities, run against that callable, to the session (one test per identity).
+* ``pytest --conv-impl MODULE:ATTR [--conv-ndim N] [--conv-transposed]`` runs the check
+  (`conv_equivalence.check`) on that callable once and adds one test per facet to the session.
 * ``pytest --conv-teach`` adds one test per catalogued belief: it passes when the belief is refuted
   and prints the smallest counterexample; a belief that now holds fails as a change.
 * ``pytest --hypothesis-db redis://HOST:PORT [--hypothesis-db-read-only]`` shares counterexamples

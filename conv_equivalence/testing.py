@@ -223,7 +223,7 @@ def assert_matches(conv: Convolution, got: Any, *, precision: str = "exact", nam
 
 
 def _reply(got: Any, convention: str) -> dict[str, Any]:
-    array, type_name, dtype, shape = conventions._carrier(got, convention)
+    array, type_name, dtype, shape = conventions.carrier(got, convention)
     return {"kind": "ok", "out": array, "type": type_name, "dtype": dtype, "shape": shape, "mutated": []}
 
 

@@ -280,3 +280,31 @@ def compare(got: np.ndarray, expected: np.ndarray, bound: np.ndarray | float) ->
         count=int(bad.sum()),
         total=int(bad.size),
     )
+
+
+PRECISIONS: tuple[str, ...] = ("exact", "float32", "tf32", "fft", "float16", "bfloat16")
+"""How an implementation may declare that it computes (``conv-equivalence check --precision``)."""
+
+
+def declared_bound(problem: ConvProblem, precision: str = "exact") -> np.ndarray:
+    """The bound for an implementation that computes ``problem`` the way ``precision`` declares.
+
+    ``exact``: direct summation in the problem's own dtype (`bound_for`). ``float32``, ``tf32``,
+    ``float16``, ``bfloat16``: direct summation in that precision (TF32: for float32 and complex64
+    data only), or in the problem's dtype where that is coarser (complex data: the same unit
+    roundoff per part), on inputs the precision holds exactly (the check draws them so). ``fft``: the
+    normwise FFT bound in the problem's dtype (`fft_bound_for`). Integer dtypes are exact whatever
+    is declared, as the result must be an exact integer.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    dtype = problem.dtype
+    if unit_roundoff(dtype) == 0.0:
+        return bound_for(problem)
+    if precision == "fft":
+        return np.broadcast_to(fft_bound_for(problem), problem.output_shape)
+    if precision == "tf32" and dtype not in ("float32", "complex64"):
+        return bound_for(problem)  # TF32 is how float32 data are multiplied; other dtypes keep theirs
+    if precision != "exact" and UNIT_ROUNDOFF[precision] > unit_roundoff(dtype):
+        return bound_for(problem, dtype=precision)
+    return bound_for(problem)

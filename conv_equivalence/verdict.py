@@ -2,8 +2,11 @@
 
 Outcomes: ``holds`` and ``differs`` (as expected, or as documented for a ``differs`` entry),
 ``regression`` (a true identity failed, or a documented discrepancy disappeared),
-``unsupported`` (the target is not installed, or no case applies to it) and ``error``
-(the library raised where it should have answered).
+``unsupported`` (the function cannot express any case of the identity), ``not-installed``
+(the target cannot run here: its framework is missing, the message names the extra to install,
+or it needs a device this machine lacks), ``error`` (the library raised where it should have
+answered) and ``crash`` (the process checking it died, as in a segfault in native code; set
+by the audit's workers).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ class Verdict:
     @property
     def ok(self) -> bool:
         """True when the outcome is what the catalogue expects (or cannot be checked here)."""
-        return self.outcome in (HOLDS, DIFFERS, UNSUPPORTED)
+        return self.outcome in (HOLDS, DIFFERS, UNSUPPORTED, NOT_INSTALLED)
 
 
 def verify(identity: Identity, target: str, profile: settings | None = None, seed: int | None = None) -> Verdict:
@@ -54,7 +57,7 @@ def verify(identity: Identity, target: str, profile: settings | None = None, see
     verdict = Verdict(identity.id, target, identity.status, HOLDS)
     reason = identity.unavailable_reason(target)
     if reason:
-        verdict.outcome, verdict.message = UNSUPPORTED, reason
+        verdict.outcome, verdict.message = NOT_INSTALLED, reason
         return verdict
     failures: list[tuple[Any, BaseException]] = []
     calls = [0]
@@ -81,6 +84,8 @@ def verify(identity: Identity, target: str, profile: settings | None = None, see
         except errors.Unsatisfiable as exc:
             verdict.outcome, verdict.message = UNSUPPORTED, f"no generated case applies: {exc}"
             raised = None
+        except (KeyboardInterrupt, SystemExit):
+            raise  # an interrupted run is never a verdict
         except BaseException as exc:  # the shrunk failure, re-raised by Hypothesis
             raised = exc
     verdict.details["max_error_ratio"] = tracker.max_ratio

@@ -11,10 +11,9 @@ from collections.abc import Callable
 import numpy as np
 
 from conv_equivalence.backends import COMPLEX_DTYPES, Backend, Capabilities, register
-from conv_equivalence.backends.scipy_signal import DTYPE_RULE as SIGNAL_DTYPE_RULE
 from conv_equivalence.backends._signal import SAME_EXTRA_AT_START, as_output, choose_mode, conj, flip, signals, zero_pad
+from conv_equivalence.backends.scipy_signal import DTYPE_RULE as SIGNAL_DTYPE_RULE
 from conv_equivalence.problem import ConvProblem
-
 
 DTYPE_RULE = SIGNAL_DTYPE_RULE
 """numpy.correlate/convolve follow the same rule as scipy.signal's direct method (scipy calls them in 1-D)."""

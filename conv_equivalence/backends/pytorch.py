@@ -262,7 +262,8 @@ _transposed = Capabilities(
     dilation=True, bias=True, layouts=LAYOUTS,
 )
 
-for suffix, caps, issues in (("", _conv, (BF16_NAN_SPREAD, ZERO_INPUT_CHANNELS)), ("_transpose", _transposed, (BF16_NAN_SPREAD_TRANSPOSED, OUTPUT_PADDING_PHANTOM))):
+_ISSUES = {"": (BF16_NAN_SPREAD, ZERO_INPUT_CHANNELS), "_transpose": (BF16_NAN_SPREAD_TRANSPOSED, OUTPUT_PADDING_PHANTOM)}
+for suffix, caps, issues in (("", _conv, _ISSUES[""]), ("_transpose", _transposed, _ISSUES["_transpose"])):
     register(Backend(f"torch.functional.conv{suffix}", "torch",
                      f"torch.nn.functional.conv{suffix}{{1,2,3}}d on the CPU", caps, functional,
                      known_issues=issues))

@@ -123,6 +123,7 @@ EMPTY_BATCH_SHAPE = KnownIssue(
     condition=onednn_reason,
     verified_with="tensorflow-cpu==2.21.0",
     script="""
+    # oneDNN path: on by default on Intel CPUs, elsewhere run with TF_ENABLE_ONEDNN_OPTS=1
     x, w = np.zeros((0, 5, 6, 1), dtype=np.float32), np.ones((3, 3, 1, 2), dtype=np.float32)
     # NHWC 'VALID': (N, H - 3 + 1, W - 3 + 1, C_out)
     expected = (0, 3, 4, 2)
@@ -146,6 +147,7 @@ BF16_NONFINITE = KnownIssue(
     condition=lambda: onednn_reason(avx512=True),
     verified_with="tensorflow-cpu==2.21.0",
     script="""
+    # oneDNN path: on by default on Intel CPUs, elsewhere run with TF_ENABLE_ONEDNN_OPTS=1
     x = tensorflow.constant(np.full((1, 1, 3, 1), np.inf), dtype=tensorflow.bfloat16)
     w = tensorflow.ones((1, 1, 1, 1), dtype=tensorflow.bfloat16)
     # a 1x1 kernel of 1: inf * 1 at every position
@@ -176,6 +178,7 @@ UNINITIALISED_PADDING = KnownIssue(
     condition=lambda: onednn_reason(avx512=True),
     verified_with="tensorflow-cpu==2.21.0",
     script="""
+    # oneDNN path: on by default on Intel CPUs, elsewhere run with TF_ENABLE_ONEDNN_OPTS=1
     x = np.zeros((2, 4, 1, 1), dtype=np.float32)            # NHWC: a width of 1
     w = np.array([1.0, -1.0], dtype=np.float32).reshape(1, 2, 1, 1)  # HWIO: 1x2
     # zeros in, zeros out; the read is of uninitialised memory, so the call is repeated up to 20 times

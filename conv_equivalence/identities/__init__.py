@@ -26,7 +26,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from conv_equivalence import tolerance
-from conv_equivalence.backends import Backend, all_backends, get_backend
+from conv_equivalence.backends import EXTRAS, Backend, all_backends, get_backend
 from conv_equivalence.problem import ConvProblem
 
 
@@ -66,11 +66,15 @@ class Identity:
             return get_backend(target).unavailable_reason()
         except KeyError:
             library = target.split(".")[0]
-            return None if importlib.util.find_spec(library) else f"{library} is not installed"
+            extra = EXTRAS.get(library)
+            return None if importlib.util.find_spec(library) else (
+                f"{library} is not installed" + (f" (pip install 'conv-equivalence[{extra}]')" if extra else ""))
 
 
 _REGISTRY: dict[str, Identity] = {}
-_MODULES = ("agreement", "structure", "transposed", "gradients", "algebra", "misconceptions")
+_MODULES = ("agreement", "structure", "transposed", "gradients", "algebra", "native",
+            "beliefs_signal", "beliefs_numeric", "beliefs_torch", "beliefs_ndimage", "beliefs_frameworks",
+            "beliefs_native")
 _loaded = False
 
 

@@ -106,6 +106,12 @@ def check_result(what: str, got: Any, exact: np.ndarray, magnitude: np.ndarray, 
     # A half-precision result is rounded once more when stored.
     bound = bound + tolerance.unit_roundoff(np.dtype(expected_dtype).name) * np.abs(exact.astype(np.complex128))
     expected = exact.astype(np.complex128 if expected_dtype.kind == "c" else np.float64)
+    # Where the sum of |products| passes the largest finite value of the accumulating dtype, a partial sum
+    # may overflow in some summation orders and not others: no rule fixes the result, so it is not checked.
+    largest = float(np.finfo(accumulate).max)
+    with np.errstate(invalid="ignore"):
+        unruled = np.asarray(magnitude).real > largest
+    expected = np.where(unruled, np.asarray(got).astype(expected.dtype), expected)
     assert_close(got, expected, np.where(np.isfinite(bound), bound, np.inf), what=f"{what} (within rounding)", case=case)
 
 
@@ -146,14 +152,16 @@ def signal_cases(draw: st.DrawFn, target: str) -> tuple[np.ndarray, np.ndarray, 
            or np.result_type(a, v) not in (np.dtype(bool), np.dtype(np.float16)))
     # ... and multiplies a non-finite value by the zero padding of 'full' and 'same' (known issue
     # scipy-direct-swap-spreads-nan of the scipy.signal backends).
-    finite = all(np.isfinite(x).all() for x in (a, v) if x.dtype.kind in "fc")
-    assume(ndim == 1 or finite or mode == "valid")
+    result = _signal_rule(target).result(a.dtype, v.dtype)
+    # Finite once converted to the result dtype (an int32 extreme is -inf in float16).
+    finite = result.kind not in "fc" or all(np.isfinite(_quiet(lambda: x.astype(result))).all() for x in (a, v))
+    assume(target.startswith(("numpy", "jax")) or not nd_loop or finite or mode == "valid")
     # jax.numpy reads False * NaN as 0: the belief jax-numpy-bool-input-is-zero-one.
     assume(not target.startswith("jax") or finite or bool not in (a.dtype, v.dtype))
     # XLA's float32/float16 kernels multiply the padding of jax.numpy's 'full'/'same' too: the belief
     # jax-numpy-correlate-forms-only-defined-products.
     assume(not target.startswith("jax") or finite or mode == "valid" or (mode is None and target.endswith("correlate"))
-           or _signal_rule(target).result(a.dtype, v.dtype) in (np.dtype(np.float64), np.dtype(np.complex128)))
+           or result in (np.dtype(np.float64), np.dtype(np.complex128)))
     return a, v, mode
 
 

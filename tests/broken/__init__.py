@@ -1,11 +1,17 @@
 """Deliberately broken convolutions, each wrong in one way, for the `check` command's tests and benchmark.
 
-Each takes the arguments of ``torch.nn.functional.conv{N}d`` and dispatches on the rank.
+Each takes the arguments of ``torch.nn.functional.conv{N}d`` (ints or per-axis tuples, as torch
+does) and dispatches on the rank. `MINIMAL` gives, for each, the facet that must fail, the rank it is
+checked in, and the size (array elements: input + weight + bias) of its smallest counterexample,
+argued in the comment above the function; the tests hold the check's shrinker to it.
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
 import time
+import warnings
 from typing import Any
 
 import torch
@@ -16,52 +22,82 @@ def _conv(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
     return getattr(F, f"conv{x.dim() - 2}d")(x, *args, **kwargs)
 
 
+def _axes(value: Any, x: torch.Tensor) -> tuple[int, ...]:
+    """An int or a per-axis tuple, as a per-axis tuple."""
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * (x.dim() - 2)
+
+
 def correct(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
     return _conv(x, w, b, stride, padding, dilation, groups)
 
 
+def correct_transposed(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):  # type: ignore[no-untyped-def]
+    return getattr(F, f"conv_transpose{x.dim() - 2}d")(x, w, b, stride, padding, output_padding, groups, dilation)
+
+
+def needs_bias(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    # written for layers that always have a bias
+    return _conv(x, w, None, stride, padding, dilation, groups) + b.reshape(1, -1, *([1] * (x.dim() - 2)))
+
+
+def _inner_helper(x: torch.Tensor) -> torch.Tensor:
+    raise ValueError(f"tile size does not divide {x.shape[-1]}")
+
+
+def raises_deep(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    return _inner_helper(x)
+
+
+# plain, 1-D, 4 elements: a kernel of length 1 is its own flip, so the kernel needs 2 taps and the
+# input 2 samples: x = [0, 1], w = [0, 1] gives 1, the flipped kernel 0.
 def flipped_last_axis(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
     return _conv(x, w.flip(-1), b, stride, padding, dilation, groups)
 
 
+# stride, 2-D, 3 elements: reversing the strides changes nothing unless they differ, and a 1x1
+# input gives one output either way; a 1x2 input with stride (1, 2) and a 1x1 kernel gives a
+# 1x1 output, stride (2, 1) a 1x2 one.
 def strides_swapped(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
-    if isinstance(stride, (tuple, list)):
-        stride = tuple(reversed(stride))
-    return _conv(x, w, b, stride, padding, dilation, groups)
+    return _conv(x, w, b, tuple(reversed(_axes(stride, x))), padding, dilation, groups)
 
 
+# padding, 1-D, 2 elements: padding 1 around x = [1] with w = [1] gives [0, 1, 0]; one more zero
+# before and one fewer after gives [0, 0, 1]. One input sample and one tap are the least there is.
 def padding_one_off(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
-    # pads one sample more before the input and one less after it
-    if isinstance(padding, str) or not any(padding):
+    if isinstance(padding, str) or not any(_axes(padding, x)):
         return _conv(x, w, b, stride, padding, dilation, groups)
     pads = []
-    for p in reversed(padding):  # F.pad lists the last axis first
+    for p in reversed(_axes(padding, x)):  # F.pad lists the last axis first
         pads += [p + 1, max(p - 1, 0)]
     return _conv(F.pad(x, pads), w, b, stride, 0, dilation, groups)
 
 
+# dilation, 2-D, 5 elements: only unequal dilations differ, and only along an axis where the
+# kernel has 2 taps: kernel 1x2 with dilation (1, 2) spans 3 columns, the confused (1, 1) spans 2,
+# so a 1x3 input gives 1 output column instead of 2.
 def dilation_axes_confused(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
-    # uses the first axis's dilation on every axis
-    if isinstance(dilation, (tuple, list)):
-        dilation = (dilation[0],) * len(dilation)
-    return _conv(x, w, b, stride, padding, dilation, groups)
+    d = _axes(dilation, x)
+    return _conv(x, w, b, stride, padding, (d[0],) * len(d), groups)
 
 
+# groups, 1-D, 4 elements: 2 groups need 2 input channels and 2 weights; x = [[1], [0]],
+# w = [[[1]], [[1]]] gives [1, 0], the groups' inputs swapped give [0, 1].
 def wrong_groups(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
-    # feeds the groups' input channels in reverse group order
     if groups > 1:
         c = x.shape[1] // groups
         x = torch.cat([x[:, (groups - 1 - g) * c:(groups - g) * c] for g in range(groups)], dim=1)
     return _conv(x, w, b, stride, padding, dilation, groups)
 
 
+# bias, 1-D, 3 elements: one input sample, one tap and one bias value b != 0 (b added twice).
 def bias_twice(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
     out = _conv(x, w, b, stride, padding, dilation, groups)
     return out if b is None else out + b.reshape(1, -1, *([1] * (x.dim() - 2)))
 
 
+# large (or plain, which draws large sizes too), 1-D, 34 elements: the last output column is
+# dropped only from 33 columns on, which with one tap takes 33 input samples.
 def wrong_beyond_tile(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
-    # a 'tiled kernel' that drops the last column once the output is wider than 32
     out = _conv(x, w, b, stride, padding, dilation, groups)
     if out.shape[-1] > 32:
         out = out.clone()
@@ -69,6 +105,8 @@ def wrong_beyond_tile(x, w, b=None, stride=1, padding=0, dilation=1, groups=1): 
     return out
 
 
+# plain, 1-D, 2 elements: one float64 input sample that float32 cannot hold (1 + 2**-30) times
+# one tap already loses more than float64's bound allows.
 def float32_inside(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
     dtype = x.dtype
     if dtype == torch.float64:
@@ -77,32 +115,92 @@ def float32_inside(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # 
     return _conv(x, w, b, stride, padding, dilation, groups)
 
 
+# plain, 1-D, 2 elements: any float64 call returns float32.
 def returns_float32(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
     return _conv(x, w, b, stride, padding, dilation, groups).to(torch.float32)
 
 
+# nonfinite, 1-D, 2 elements: x = [nan], w = [1] gives nan, not 0.
 def nan_to_zero(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
     return _conv(torch.nan_to_num(x, nan=0.0), w, b, stride, padding, dilation, groups)
 
 
+# layout:strided, 1-D, 3 elements: the view [0, 1] of the buffer [0, 0, 1, 0] read as if
+# contiguous is [0, 0]; a single sample reads right, so 2 samples and 1 tap.
 def reads_storage(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
-    # reinterprets the underlying storage as if the input were contiguous
     if not x.is_contiguous():
         x = torch.as_strided(x, x.shape, torch.empty(x.shape).stride(), x.storage_offset())
     return _conv(x, w, b, stride, padding, dilation, groups)
+
+
+# dtype:float16, 1-D, 2 elements: rounds float16 results to integers (one non-integer product).
+def rounds_half(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    out = _conv(x, w, b, stride, padding, dilation, groups)
+    return out.round() if x.dtype == torch.float16 else out
+
+
+# mutated input, plain, 1-D, 2 elements: any call writes into its input.
+def writes_input(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    out = _conv(x, w, b, stride, padding, dilation, groups)
+    x.fill_(7)
+    return out
 
 
 def raises(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
     raise NotImplementedError("this kernel is not written yet")
 
 
+def declines_unequal_stride(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    if len(set(_axes(stride, x))) > 1:
+        raise NotImplementedError("unequal per-axis strides")
+    return _conv(x, w, b, stride, padding, dilation, groups)
+
+
 def returns_numpy(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
     return _conv(x, w, b, stride, padding, dilation, groups).numpy()
 
 
+def warns(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    warnings.warn("this kernel is slow", RuntimeWarning, stacklevel=1)
+    return _conv(x, w, b, stride, padding, dilation, groups)
+
+
 def hangs(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
     while True:
-        time.sleep(0.01)
+        try:
+            time.sleep(0.01)
+        except Exception:  # noqa: BLE001, S110 - a kernel that swallows everything, the time limit included
+            pass
+
+
+# crash (segmentation fault) from 2 input samples on: a native kernel reading past its buffer.
+# plain, 1-D, 3 elements: 2 samples and one tap.
+def segfaults(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    if x.shape[-1] > 1:
+        ctypes.string_at(0)
+    return _conv(x, w, b, stride, padding, dilation, groups)
+
+
+def exits(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    os._exit(0)
 
 
 not_callable = 42
+
+MINIMAL: dict[str, tuple[str, int, int]] = {
+    # name: (the facet that fails, ndim, elements of the smallest counterexample)
+    "flipped_last_axis": ("plain", 1, 4),
+    "strides_swapped": ("stride", 2, 3),
+    "padding_one_off": ("padding", 1, 2),
+    "dilation_axes_confused": ("dilation", 2, 5),
+    "wrong_groups": ("groups", 1, 4),
+    "bias_twice": ("bias", 1, 3),
+    "wrong_beyond_tile": ("large", 1, 34),
+    "float32_inside": ("plain", 1, 2),
+    "returns_float32": ("plain", 1, 2),
+    "nan_to_zero": ("nonfinite", 1, 2),
+    "reads_storage": ("layout:strided", 1, 3),
+    "rounds_half": ("dtype:float16", 1, 2),
+    "writes_input": ("plain", 1, 2),
+    "segfaults": ("plain", 1, 3),
+}

@@ -1,0 +1,269 @@
+"""Calling conventions: how a user's convolution takes its arguments and gives its answer.
+
+Every convention calls ``fn(input, weight, bias, stride, padding, dilation, groups)`` (with
+``transposed``: ``fn(input, weight, bias, stride, padding, output_padding, groups, dilation)``),
+the positional order of ``torch.nn.functional.conv{N}d``/``conv_transpose{N}d``; the integer
+parameters arrive as an int or a per-axis tuple, as drawn. What differs is the arrays:
+
+* ``torch``: torch tensors in (on ``device``), a tensor out, ``(N, C, *spatial)`` input and
+  ``(C_out, C_in/groups, *kernel)`` weight (transposed: ``(C_in, C_out/groups, *kernel)``);
+* ``numpy``: NumPy arrays in and out, the same layouts (no bfloat16: NumPy has none);
+* ``jax``: JAX arrays in and out, the same layouts (``jax_enable_x64`` switched on for float64);
+* ``nhwc-hwio``, ``nhwc-ohwi``: NumPy arrays, channels last: input ``(N, *spatial, C)``, weight
+  ``(*kernel, C_in/groups, C_out)`` or ``(C_out, *kernel, C_in/groups)``, output
+  ``(N, *spatial, C_out)`` (TensorFlow's and oneDNN's layouts; not for transposed convolutions).
+
+This module runs in the child process (`conv_equivalence.runner`): it loads the callable,
+builds the arrays, calls it and reads the answer back as a NumPy carrier (float64, complex128
+or int64) in the ``(N, C, *spatial)`` layout.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import time
+import traceback
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+CONVENTIONS: tuple[str, ...] = ("torch", "numpy", "jax", "nhwc-hwio", "nhwc-ohwi")
+DEVICES: tuple[str, ...] = ("cpu", "cuda", "mps")
+TORCH_DTYPES = ("float16", "bfloat16", "float32", "float64", "complex64", "complex128", "int64")
+
+
+class LoadError(Exception):
+    """The callable cannot be loaded (or the convention cannot run here): a usage error."""
+
+
+def dtypes(convention: str) -> tuple[str, ...]:
+    """The dtypes the convention's arrays can hold (NumPy has no bfloat16)."""
+    return TORCH_DTYPES if convention in ("torch", "jax") else tuple(d for d in TORCH_DTYPES if d != "bfloat16")
+
+
+def layouts(convention: str) -> tuple[str, ...]:
+    """Memory layouts the convention's arrays can have (JAX arrays are always contiguous; the NHWC
+    conventions are channels-last already)."""
+    return {"torch": ("contiguous", "channels_last", "strided"), "numpy": ("contiguous", "channels_last", "strided"),
+            "jax": ("contiguous",)}.get(convention, ("contiguous", "strided"))
+
+
+def needs(convention: str) -> str:
+    """The framework the child imports ahead of the callable."""
+    return {"torch": "torch", "jax": "jax"}.get(convention, "numpy")
+
+
+def load(spec: str) -> Callable[..., Any]:
+    """``MODULE:ATTR`` or ``PATH/TO/FILE.py:ATTR`` to the callable it names.
+
+    A module name is looked up on ``sys.path`` with the current directory last, so that the
+    module installed (or on ``PYTHONPATH``) is the one loaded, not a same-named file here.
+    """
+    location, sep, attr = spec.rpartition(":")
+    if not sep or not location or not attr:
+        raise LoadError(f"expected MODULE:ATTR or PATH/TO/FILE.py:ATTR, got {spec!r}")
+    if location.endswith(".py") or os.sep in location:
+        path = Path(location)
+        if not path.is_file():
+            raise LoadError(f"no such file: {location}")
+        name = f"conv_equivalence_user_{abs(hash(str(path.resolve())))}"
+        module_spec = importlib.util.spec_from_file_location(name, path)
+        if module_spec is None or module_spec.loader is None:
+            raise LoadError(f"cannot load {location} as a Python module")
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[name] = module
+        sys.path.append(str(path.resolve().parent))  # for the file's own sibling imports, after everything else
+        try:
+            module_spec.loader.exec_module(module)
+        except Exception as exc:  # noqa: BLE001 - any failure at import is the user's to fix
+            raise LoadError(f"importing {location} raised {type(exc).__name__}: {exc}") from None
+        where = location
+    else:
+        here = {"", ".", os.getcwd()}
+        sys.path[:] = [p for p in sys.path if p not in here] + [os.getcwd()]
+        try:
+            module = importlib.import_module(location)
+        except Exception as exc:  # noqa: BLE001
+            raise LoadError(f"cannot import module {location!r}: {type(exc).__name__}: {exc}") from None
+        where = f"module {location!r}"
+    target: Any = module
+    for part in attr.split("."):
+        if not hasattr(target, part):
+            raise LoadError(f"{where} has no attribute {attr!r}")
+        target = getattr(target, part)
+    if not callable(target):
+        raise LoadError(f"{spec} is not callable (it is a {type(target).__name__})")
+    return target
+
+
+def prepare(convention: str, device: str) -> None:
+    """Import the convention's framework and check the device; `LoadError` when it cannot run here."""
+    if convention not in CONVENTIONS:
+        raise LoadError(f"--convention must be one of {', '.join(CONVENTIONS)}, got {convention!r}")
+    if device != "cpu" and convention != "torch":
+        raise LoadError(f"--device {device} needs the torch convention, got {convention!r}")
+    if convention == "jax":
+        try:
+            import jax
+        except ImportError:
+            raise LoadError("the jax convention needs jax (pip install 'conv-equivalence[jax]')") from None
+        jax.config.update("jax_enable_x64", True)
+    if convention == "torch":
+        import torch
+
+        if device == "cuda" and not torch.cuda.is_available():
+            raise LoadError("--device cuda: no CUDA device is visible to torch")
+        if device == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+            raise LoadError("--device mps: torch reports no MPS device")
+
+
+def _layout_numpy(a: np.ndarray, layout: str) -> np.ndarray:
+    """A fresh array with these values in this memory layout."""
+    a = np.array(a, order="C", copy=True)
+    if layout == "channels_last" and a.ndim in (4, 5):
+        return np.moveaxis(np.ascontiguousarray(np.moveaxis(a, 1, -1)), -1, 1)
+    if layout == "strided" and a.ndim >= 1 and a.size:
+        big = np.zeros((*a.shape[:-1], 2 * a.shape[-1]), dtype=a.dtype)
+        big[..., ::2] = a
+        return big[..., ::2]
+    return a
+
+
+def _to_torch(a: np.ndarray, dtype: str, layout: str, device: str) -> Any:
+    import torch
+
+    t = torch.from_numpy(np.array(a, order="C", copy=True)).to(device=device, dtype=getattr(torch, dtype))
+    if layout == "channels_last" and t.ndim in (4, 5):
+        t = t.contiguous(memory_format=torch.channels_last if t.ndim == 4 else torch.channels_last_3d)
+    elif layout == "strided" and t.ndim >= 1 and t.numel() > 0:
+        big = torch.zeros((*t.shape[:-1], 2 * t.shape[-1]), dtype=t.dtype, device=device)
+        big[..., ::2] = t
+        t = big[..., ::2]
+    return t
+
+
+def _channels_last(a: np.ndarray, weight: str | None = None) -> np.ndarray:
+    """``(N, C, *s)`` to ``(N, *s, C)``; weights ``(O, I, *k)`` to HWIO ``(*k, I, O)`` or OHWI ``(O, *k, I)``."""
+    if weight == "hwio":
+        return np.transpose(a, (*range(2, a.ndim), 1, 0))
+    return np.moveaxis(a, 1, -1)
+
+
+def build(convention: str, call: dict[str, Any], device: str = "cpu") -> tuple[Any, Any, Any]:
+    """The input, weight and bias as the convention passes them."""
+    dtype, layout = call["dtype"], call["layout"]
+    x, w, b = call["x"], call["weight"], call["bias"]
+    if convention == "torch":
+        return (_to_torch(x, dtype, layout, device), _to_torch(w, dtype, layout, device),
+                None if b is None else _to_torch(b, dtype, "contiguous", device))
+    if convention == "jax":
+        import jax.numpy as jnp
+
+        return (jnp.asarray(x, dtype=dtype), jnp.asarray(w, dtype=dtype), None if b is None else jnp.asarray(b, dtype=dtype))
+    x, w = x.astype(dtype), w.astype(dtype)
+    b = None if b is None else b.astype(dtype)
+    if convention.startswith("nhwc"):
+        x, w = _channels_last(x), _channels_last(w, convention.split("-")[1])
+    return _layout_numpy(x, layout), _layout_numpy(w, layout), b
+
+
+def _snapshot(a: Any) -> Any:
+    """What must not change: shape, strides and the bytes of every element (NaN payloads included)."""
+    if a is None:
+        return None
+    if type(a).__module__.startswith("torch"):
+        import torch
+
+        t = a.detach().cpu()
+        if t.dtype == torch.bfloat16:
+            t = t.view(torch.int16)
+        return (tuple(a.shape), tuple(a.stride()), t.numpy().tobytes())
+    if isinstance(a, np.ndarray):
+        return (a.shape, a.strides, a.tobytes())
+    return None  # JAX arrays are immutable
+
+
+def carrier(out: Any, convention: str) -> tuple[np.ndarray | None, str, str | None, tuple[int, ...] | None]:
+    """``(array in (N, C, *s) as float64/complex128/int64, type name, dtype name, shape as returned)``;
+    the array is ``None`` when ``out`` is not the convention's array type."""
+    kind = type(out).__module__.split(".")[0] + "." + type(out).__name__
+    if convention == "torch":
+        import torch
+
+        if not isinstance(out, torch.Tensor):
+            return None, kind, None, None
+        dtype = str(out.dtype).removeprefix("torch.")
+        t = out.detach().cpu().resolve_conj()
+        if t.dtype == torch.bfloat16:
+            t = t.float()
+        array = t.numpy()
+    elif convention == "jax":
+        import jax
+
+        if not isinstance(out, jax.Array):
+            return None, kind, None, None
+        dtype = str(out.dtype)
+        array = np.asarray(out.astype("float32") if dtype == "bfloat16" else out)
+    else:
+        if not isinstance(out, np.ndarray):
+            return None, kind, None, None
+        dtype, array = str(out.dtype), out
+    shape = tuple(int(n) for n in array.shape)
+    if convention.startswith("nhwc") and array.ndim >= 3:
+        array = np.moveaxis(array, -1, 1)
+    carrier = np.complex128 if array.dtype.kind == "c" else np.int64 if array.dtype.kind in "iub" else np.float64
+    return np.asarray(array, dtype=carrier), kind, dtype, shape
+
+
+def user_traceback(exc: BaseException, limit: int = 8) -> str:
+    """The innermost frames of the user's code (the checker's own frames left out), then the exception."""
+    here = {str(Path(__file__).resolve()), str(Path(__file__).with_name("runner.py").resolve())}
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if str(Path(f.filename).resolve()) not in here]
+    text = "".join(traceback.format_list(frames[-limit:]))
+    return (("Traceback (innermost frames):\n" + text) if text else "") + "".join(
+        traceback.format_exception_only(type(exc), exc)).rstrip()
+
+
+def declines(exc: BaseException, names: tuple[str, ...]) -> bool:
+    """Whether ``exc`` declares a limit: a `NotImplementedError`, or a type named in ``names``
+    (by class name or ``module.QualName``, subclasses included)."""
+    wanted = {"NotImplementedError", *names}
+    return any(cls.__name__ in wanted or f"{cls.__module__}.{cls.__qualname__}" in wanted for cls in type(exc).__mro__)
+
+
+def invoke(fn: Callable[..., Any], call: dict[str, Any], *, convention: str, transposed: bool, device: str,
+           decline_on: tuple[str, ...]) -> dict[str, Any]:
+    """Call ``fn`` once and describe what happened, as plain data for the parent process."""
+    x, w, b = build(convention, call, device)
+    before = [_snapshot(a) for a in (x, w, b)]
+    p = call["args"]
+    args = ((p["stride"], p["padding"], p["output_padding"], p["groups"], p["dilation"]) if transposed
+            else (p["stride"], p["padding"], p["dilation"], p["groups"]))
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out = fn(x, w, b, *args)
+        except Exception as exc:  # noqa: BLE001 - the user's exception is the verdict's material
+            kind = "declined" if declines(exc, decline_on) else "raised"
+            return {"kind": kind, "message": f"{type(exc).__name__}: {exc}", "traceback": user_traceback(exc),
+                    "warnings": _warnings(caught)}
+        except SystemExit as exc:
+            return {"kind": "crash", "message": f"the implementation raised SystemExit({exc.code!r})",
+                    "warnings": _warnings(caught)}
+        seconds = time.perf_counter() - start
+        array, type_name, dtype, shape = carrier(out, convention)
+    after = [_snapshot(a) for a in (x, w, b)]
+    mutated = [name for name, s, t in zip(("input", "weight", "bias"), before, after) if s is not None and s != t]
+    return {"kind": "ok", "out": array, "type": type_name, "dtype": dtype, "shape": shape, "mutated": mutated,
+            "warnings": _warnings(caught), "seconds": seconds}
+
+
+def _warnings(caught: list[warnings.WarningMessage]) -> list[str]:
+    return [f"{w.category.__name__}: {w.message}" for w in caught]

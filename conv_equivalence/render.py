@@ -1,0 +1,57 @@
+"""A failing facet for a person: the call's parameters, its arrays in their own dtype as small grids
+(`conv_equivalence.explain.grid`), the expected and returned outputs with the differing elements in
+[brackets], what went wrong, and the reproduction snippet. Printed once, never wrapped."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from conv_equivalence.explain import grid
+
+if TYPE_CHECKING:
+    from conv_equivalence.check import FacetResult
+
+
+def in_dtype(a: np.ndarray, dtype: str) -> np.ndarray:
+    """The carrier's values in the dtype the implementation saw (bfloat16 shown as float32, which holds it exactly)."""
+    return a.astype({"bfloat16": "float32"}.get(dtype, dtype)) if a.size else a
+
+
+def _block(title: str, a: np.ndarray, dtype: str, marks: set[tuple[int, ...]] | None = None) -> list[str]:
+    shown = in_dtype(a, dtype)
+    body = grid(shown, marks) if a.size else "(empty)"
+    return [f"{title} {tuple(a.shape)} {dtype}:", textwrap.indent(body, "    ")]
+
+
+def failure_text(result: FacetResult) -> str:
+    """The whole account of one failing facet."""
+    case, failure = result.counterexample, result.failure
+    lines = [f"== {result.name}: {result.status} ({result.examples} checked, {result.declined} declined)"]
+    if case is None or failure is None:
+        return "\n".join([*lines, result.note])
+    p = case.problem
+    params = ", ".join(f"{k}={v!r}" for k, v in case.args.items() if v is not None)
+    lines.append(f"counterexample: {params}, layout={p.layout}")
+    lines += _block("input", p.x, p.dtype)
+    lines += _block("weight", p.weight, p.dtype)
+    if p.bias is not None:
+        lines += _block("bias", p.bias, p.dtype)
+    if failure.kind == "values" and failure.expected is not None and failure.got is not None:
+        marks = set(failure.marks)
+        lines += _block("expected (oracle)", failure.expected, _shown_dtype(p.dtype), marks)
+        lines += _block("got (the implementation)", failure.got, _shown_dtype(p.dtype), marks)
+        lines.append(f"differing elements are in [brackets]; {failure.message.splitlines()[0]}")
+        lines += failure.message.splitlines()[1:4]
+    else:
+        lines.append(failure.message)
+    if result.reproduction:
+        lines += ["reproduce (standalone Python):", textwrap.indent(result.reproduction.rstrip(), "    ")]
+    return "\n".join(lines)
+
+
+def _shown_dtype(dtype: str) -> str:
+    """Outputs are compared in float64 (complex128, int64) but shown in the input's dtype where exact."""
+    return dtype if dtype in ("int64", "int32") else "float64" if not dtype.startswith("complex") else "complex128"

@@ -1,0 +1,174 @@
+"""A failing call, written for people and machines: a standalone Python snippet, and plain JSON data.
+
+The snippet imports only the user's callable and torch (and NumPy for the NumPy conventions),
+builds the exact arrays (values written out, dtype, layout), calls the implementation and
+compares with torch's own function computed in float64 (complex128, int64), within the bound
+the check used at the worst differing element (``atol=0``: exactly). Run on its own, it fails
+the way the check did.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import numpy as np
+
+from conv_equivalence.facets import Case
+
+
+def _scalar(v: Any) -> Any:
+    """A JSON-able value: non-finite floats as the strings ``"nan"``, ``"inf"``, ``"-inf"``; complex as [re, im]."""
+    if isinstance(v, complex):
+        return [_scalar(v.real), _scalar(v.imag)]
+    if isinstance(v, float) and not np.isfinite(v):
+        return "nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")
+    if isinstance(v, float) and v == int(v) and abs(v) < 2**53:
+        return v
+    return v
+
+
+def array_json(a: np.ndarray | None, dtype: str) -> dict[str, Any] | None:
+    """``{"shape", "dtype", "values"}`` for an array carried as float64/complex128/int64."""
+    if a is None:
+        return None
+    values = np.vectorize(_scalar, otypes=[object])(a.tolist()).tolist() if a.size else a.tolist()
+    return {"shape": list(a.shape), "dtype": dtype, "values": values}
+
+
+def case_json(case: Case) -> dict[str, Any]:
+    """The call as data: the three arrays and every parameter, in the form it was passed."""
+    p = case.problem
+    out: dict[str, Any] = {"input": array_json(p.x, p.dtype), "weight": array_json(p.weight, p.dtype),
+                           "bias": array_json(p.bias, p.dtype), "layout": p.layout}
+    for name, value in case.args.items():
+        if value is not None:
+            out[name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def _literal(v: Any) -> str:
+    if isinstance(v, complex):
+        return f"complex({_literal(v.real)}, {_literal(v.imag)})"
+    if isinstance(v, float):
+        if np.isnan(v):
+            return "nan"
+        if np.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return str(int(v)) + "." if v == int(v) and abs(v) < 1e15 else repr(v)
+    return repr(v)
+
+
+def _nested(values: Any) -> str:
+    if isinstance(values, list):
+        return "[" + ", ".join(_nested(v) for v in values) + "]"
+    return _literal(values)
+
+
+def _array_code(name: str, a: np.ndarray, dtype: str, layout: str, convention: str) -> str:
+    lib = "torch" if convention == "torch" else "np"
+    dt = f"{lib}.{dtype}"
+    if a.size == 0:
+        code = f"{name} = {lib}.zeros({tuple(a.shape)!r}, dtype={dt})"
+    else:
+        code = f"{name} = {lib}.{'tensor' if lib == 'torch' else 'array'}({_nested(a.tolist())}, dtype={dt})"
+    if layout == "channels_last" and a.ndim in (4, 5) and name != "b":
+        code += (f".contiguous(memory_format=torch.channels_last{'_3d' if a.ndim == 5 else ''})" if lib == "torch"
+                 else f"\n{name} = np.moveaxis(np.ascontiguousarray(np.moveaxis({name}, 1, -1)), -1, 1)  # channels-last memory")
+    if layout == "strided" and name != "b" and a.size:
+        code += f"\n{name} = strided({name})"
+    return code
+
+
+def _loader(target: str, fn_ref: tuple[str, str] | None) -> str:
+    location, _, attr = target.rpartition(":") if target else ("", "", "")
+    if location.endswith(".py") or "/" in location:
+        return ("import importlib.util\n"
+                f"_spec = importlib.util.spec_from_file_location('impl_module', {os.path.abspath(location)!r})\n"
+                "_module = importlib.util.module_from_spec(_spec)\n_spec.loader.exec_module(_module)\n"
+                f"impl = _module.{attr}")
+    if location:
+        return f"import importlib\nimpl = importlib.import_module({location!r}).{attr}"
+    if fn_ref and fn_ref[0] != "__main__" and "<locals>" not in fn_ref[1]:
+        return f"import importlib\nimpl = importlib.import_module({fn_ref[0]!r}).{fn_ref[1]}"
+    return "impl = ...  # your convolution (it could not be named by module and attribute)"
+
+
+def snippet(case: Case, failure_kind: str, atol: float, *, target: str, fn_ref: tuple[str, str] | None = None,
+            convention: str = "torch", device: str = "cpu", facet: str = "") -> str:
+    """Standalone Python that repeats the failing call and fails the same way."""
+    p = case.problem
+    s = p.spec
+    nd = s.ndim
+    numpy_like = convention != "torch"
+    lines = [f"# conv-equivalence check, facet {facet}: {failure_kind}", "import torch"]
+    if numpy_like:
+        lines.append("import numpy as np")
+    lines += ["from math import inf, nan", _loader(target, fn_ref), ""]
+    if p.layout == "strided":
+        lib = "np" if numpy_like else "torch"
+        lines += ["def strided(a):  # the same values in a non-contiguous view: every other element of a wider buffer",
+                  f"    big = {lib}.zeros((*a.shape[:-1], 2 * a.shape[-1]), dtype=a.dtype)",
+                  "    big[..., ::2] = a", "    return big[..., ::2]", ""]
+    x, w = p.x, p.weight
+    if convention.startswith("nhwc"):
+        x = np.moveaxis(x, 1, -1)
+        w = np.transpose(w, (*range(2, w.ndim), 1, 0)) if convention.endswith("hwio") else np.moveaxis(w, 1, -1)
+    lines.append(_array_code("x", x, p.dtype, p.layout, "torch" if not numpy_like else "numpy"))
+    lines.append(_array_code("w", w, p.dtype, p.layout, "torch" if not numpy_like else "numpy"))
+    lines.append("b = None" if p.bias is None else _array_code("b", p.bias, p.dtype, "contiguous", "torch" if not numpy_like else "numpy"))
+    if convention == "jax":
+        lines.append("import jax\njax.config.update('jax_enable_x64', True)\nimport jax.numpy as jnp\n"
+                     "x, w, b = jnp.asarray(x), jnp.asarray(w), None if b is None else jnp.asarray(b)")
+    if device != "cpu":
+        lines.append(f"x, w, b = x.to({device!r}), w.to({device!r}), None if b is None else b.to({device!r})")
+    a = case.args
+    params = ([a["stride"], a["padding"], a["output_padding"], a["groups"], a["dilation"]] if s.transposed
+              else [a["stride"], a["padding"], a["dilation"], a["groups"]])
+    params_code = ", ".join(repr(v) for v in params)
+    lines.append(f"params = ({params_code})  # {'stride, padding, output_padding, groups, dilation' if s.transposed else 'stride, padding, dilation, groups'}")
+    if failure_kind == "mutated":
+        lines.append("x0, w0 = x.clone(), w.clone()" if not numpy_like else "x0, w0 = np.array(x), np.array(w)")
+    lines.append("got = impl(x, w, b, *params)")
+    wide = "torch.complex128" if p.dtype.startswith("complex") else "torch.int64" if p.dtype.startswith("int") else "torch.float64"
+    conv = f"torch.nn.functional.conv{'_transpose' if s.transposed else ''}{nd}d"
+    if failure_kind in ("crash", "timeout", "raised"):
+        lines.append(f"# the call above {'ended the process' if failure_kind == 'crash' else 'did not return' if failure_kind == 'timeout' else 'raises'}")
+        return "\n".join(lines) + "\n"
+    if failure_kind == "mutated":
+        check = "torch.testing.assert_close" if not numpy_like else "np.testing.assert_array_equal"
+        extra = ", rtol=0, atol=0, equal_nan=True" if not numpy_like else ""
+        lines += [f"{check}(x, x0{extra})  # the implementation must not write into its input",
+                  f"{check}(w, w0{extra})"]
+        return "\n".join(lines) + "\n"
+    if numpy_like:
+        to_t = "torch.from_numpy(np.asarray({}))"
+        nchw_x = "np.moveaxis(x, -1, 1)" if convention.startswith("nhwc") else "x"
+        nchw_w = ("np.transpose(w, (w.ndim - 1, w.ndim - 2, *range(w.ndim - 2)))" if convention.endswith("hwio")
+                  else "np.moveaxis(w, -1, 1)" if convention.endswith("ohwi") else "w")
+        lines.append(f"assert isinstance(got, {'np.ndarray' if convention != 'jax' else 'jax.Array'}), type(got)")
+        lines.append(f"assert str(got.dtype) == {p.dtype!r}, got.dtype")
+        got = "np.moveaxis(np.asarray(got), -1, 1)" if convention.startswith("nhwc") else "np.asarray(got)"
+        lines.append(f"expected = {conv}({to_t.format(nchw_x)}.to({wide}), {to_t.format(nchw_w)}.to({wide}), "
+                     f"None if b is None else {to_t.format('b')}.to({wide}), *params)")
+        lines.append(f"got = torch.from_numpy({got})")
+        lines += _compare(wide, atol)
+    else:
+        lines.append("assert isinstance(got, torch.Tensor), type(got)")
+        lines.append(f"assert got.dtype == torch.{p.dtype}, got.dtype")
+        lines.append(f"expected = {conv}(x.to({wide}), w.to({wide}), None if b is None else b.to({wide}), *params)")
+        lines += _compare(wide, atol)
+    return "\n".join(lines) + "\n"
+
+
+def _compare(wide: str, atol: float) -> list[str]:
+    bound = "exactly" if atol == 0 else f"within {atol!r} (the rounding bound at the worst element)"
+    return [f"got = got.to({wide})",
+            f"ok = (got == expected) | (got.isnan() & expected.isnan()) | ((got - expected).abs() <= {atol!r})",
+            f"assert bool(ok.all()), f'differs from torch {bound} at {{ok.logical_not().nonzero().tolist()}}: got {{got}}, expected {{expected}}'"]
+
+
+def dumps(data: Any) -> str:
+    """JSON text for the report (no NaN literals: they were turned into strings)."""
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
