@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from conv_equivalence import oracle
+from conv_equivalence.backends.onnx_conv import REFERENCE_GROUPED_TRANSPOSE
 from conv_equivalence.identities.misconceptions import _INTS, Pair, _ndimage, _torch_same, belief, grids, pairs, torch_conv
 from conv_equivalence.problem import framework_same_pads
 
@@ -204,16 +205,5 @@ belief(
     "by output-channel counts, so it raises once a group has two input or output channels). Found by this suite. "
     "Group 2 needs two input channels, two weights and two biases: x = [0, 0], W = [0, 0], B = [0, 1] comes "
     "out [0, 0]: 6 elements.", 6, ("groups", "onnx", "discovered"),
-    script="""
-    from onnx import TensorProto, helper  # noqa: E402
-
-    node = helper.make_node("ConvTranspose", ["X", "W", "B"], ["Y"], group=2, kernel_shape=[1])
-    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info(n, TensorProto.DOUBLE, None) for n in "XWB"],
-                              [helper.make_tensor_value_info("Y", TensorProto.DOUBLE, None)])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
-    x, w, b = np.zeros((1, 2, 1)), np.zeros((2, 1, 1)), np.array([0.0, 1.0])
-    # the belief: a faithful reference; group g's output channel gets B[g]: [[[0 + B0], [0 + B1]]]
-    expected = np.array([[[0.0], [1.0]]])
-    actual = attempt(lambda: onnx.reference.ReferenceEvaluator(model).run(None, {"X": x, "W": w, "B": b})[0])
-    """,
+    script=REFERENCE_GROUPED_TRANSPOSE.script,  # the known issue's example is the belief's smallest counterexample
 )
