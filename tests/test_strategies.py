@@ -113,7 +113,8 @@ def test_shrinks_to_a_single_number() -> None:
     """Any non-zero output: 1-element arrays holding +-1 and zeros (x = w = 1, or a bias of 1 alone)."""
     problem = find(cst.problems(cst.EVERYTHING), lambda p: bool(np.any(oracle.solve(p) != 0)), settings=MINIMAL)
     assert problem.x.shape == (1, 1, 1) and problem.weight.shape == (1, 1, 1)
-    assert problem.spec.padding in ((0,), "valid") and problem.spec.stride == (1,)
+    # No padding, however it is written ('same' with a one-tap kernel pads nothing either).
+    assert problem.spec.pads(problem.weight.shape[2:]) == ((0, 0),) and problem.spec.stride == (1,)
     arrays = [a for a in (problem.x, problem.weight, problem.bias) if a is not None]
     assert sum(int(np.count_nonzero(a)) for a in arrays) <= 2
     assert all(set(np.abs(a).ravel()) <= {0, 1} for a in arrays)
@@ -125,14 +126,17 @@ def test_flip_bug_shrinks_to_a_handful_of_numbers() -> None:
 
     The true minimum is 3 elements (one sample and a two-tap kernel reaching into the padding).
     Hypothesis cannot move a non-zero tap to another position while shrinking, so depending on
-    where generation started it stops at a kernel of up to 4 taps with a single non-zero.
+    where generation started it stops at a kernel of up to 4 taps with a single non-zero, and for the
+    same reason it may keep an all-zero output channel drawn before the one that shows the flip
+    (removing it and keeping the other is two coordinated changes); the literals of every imported
+    module seed generation, so where it starts moves as the package grows.
     """
     def flipped_differs(p: ConvProblem) -> bool:
         flipped = p.replace(weight=np.flip(p.weight, axis=tuple(range(2, p.weight.ndim))).copy())
         return bool(np.any(oracle.solve(p) != oracle.solve(flipped)))
 
     problem = find(cst.problems(cst.EVERYTHING), flipped_differs, settings=MINIMAL)
-    assert problem.x.shape[:2] == (1, 1) and problem.weight.shape[:2] == (1, 1) and problem.spec.ndim == 1
+    assert problem.x.shape[:2] == (1, 1) and problem.weight.shape[1] == 1 and problem.spec.ndim == 1
     assert problem.x.size + problem.weight.size <= 6 and problem.weight.size >= 2
     assert np.count_nonzero(problem.x) == 1 and np.count_nonzero(problem.weight) == 1
 
@@ -173,7 +177,7 @@ def _nonfinite_features(p: ConvProblem) -> set[str]:
                                          ("scipy.signal.correlate[direct]", False)])
 def test_nonfinite_kind_reaches_nonfinite_weights(name: str, padded: bool) -> None:
     """Weights hold NaN/inf too; with zero padding only where the backend multiplies it (torch), never zeros."""
-    seen = _collect(get_backend(name).capabilities, _nonfinite_features, 400, kind="nonfinite")
+    seen = _collect(get_backend(name).capabilities, _nonfinite_features, 1000, kind="nonfinite")
     assert {"nonfinite-weight", "nonfinite-input"} <= seen, seen
     assert ("nonfinite-weight-with-zero-padding" in seen) == padded, seen
     assert "zero-weight-or-nonfinite-bias" not in seen, seen
