@@ -30,18 +30,18 @@ def cmd_explain(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_check(args: argparse.Namespace, console: Console) -> int:
-    from conv_equivalence import check
+    from conv_equivalence import check_cli
 
-    return check.main(args)
+    return check_cli.main(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="conv-equivalence", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     audit_cli.add_parsers(sub)
-    from conv_equivalence import check
+    from conv_equivalence import check_cli
 
-    check.add_arguments(sub.add_parser(
+    check_cli.add_arguments(sub.add_parser(
         "check", help="check your own convolution against the oracle, facet by facet",
         description="Check a callable with the signature of torch.nn.functional.conv{N}d (or conv_transpose{N}d "
                     "with --transposed), facet by facet. Exit 0: no facet fails; 1: one does; 2: usage error."))

@@ -1,0 +1,86 @@
+"""The ``conv-equivalence check`` command line: its options and its output (`conv_equivalence.check` runs it)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from conv_equivalence.check import EXCLUDABLE, STATUSES, UsageError, check_conv
+from conv_equivalence.conventions import CONVENTIONS, DEVICES
+from conv_equivalence.runner import time_limit as checked_time_limit
+from conv_equivalence.tolerance import PRECISIONS
+
+
+def _seconds(text: str) -> float:
+    """argparse type for --time-limit."""
+    import argparse
+
+    try:
+        return checked_time_limit(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a finite positive number of seconds, got {text!r}") from None
+
+
+def add_arguments(parser: Any) -> None:
+    """The ``check`` subcommand's options."""
+    from conv_equivalence.profiles import PROFILES
+
+    parser.add_argument("impl", metavar="MODULE:ATTR|FILE.py:ATTR", help="the convolution to check")
+    parser.add_argument("--ndim", type=int, choices=(1, 2, 3), default=2, help="spatial rank (default 2)")
+    parser.add_argument("--transposed", action="store_true", help="it has conv_transpose{N}d's signature")
+    parser.add_argument("--convention", choices=CONVENTIONS, default="torch",
+                        help="how it takes arrays: torch tensors (default), numpy or jax arrays, or NumPy channels-last "
+                             "nhwc-hwio / nhwc-ohwi (input, weight and output)")
+    parser.add_argument("--device", choices=DEVICES, default="cpu", help="torch device for the inputs (compared on the host)")
+    parser.add_argument("--precision", choices=PRECISIONS, default="exact",
+                        help="how it computes: exact (direct summation in the input's dtype), float32/tf32/float16/bfloat16 "
+                             "accumulation, or fft (normwise bound; NaN/inf propagation not required)")
+    parser.add_argument("--dtypes", nargs="+", metavar="DTYPE", help="only these dtypes (default: all torch accepts)")
+    parser.add_argument("--exclude", nargs="+", choices=EXCLUDABLE, metavar="WHAT", help=f"leave out: {', '.join(EXCLUDABLE)}")
+    parser.add_argument("--decline-on", nargs="+", default=[], metavar="EXC",
+                        help="exception types (name or module.Name) that, like NotImplementedError, mean 'not supported'")
+    parser.add_argument("--equal-per-axis", action="store_true", help="stride, padding and dilation equal on every axis only")
+    parser.add_argument("--int-padding", action="store_true", help="integer padding only (no 'same'/'valid')")
+    parser.add_argument("--bias-always", action="store_true", help="always pass a bias (zeros where the check has none)")
+    parser.add_argument("--facets", nargs="+", metavar="FACET", help="check only these facets")
+    parser.add_argument("--examples", type=int, metavar="N", help="examples per facet (default: the profile's)")
+    parser.add_argument("--json", metavar="FILE", help="also write the facet table as JSON (check_schema.json)")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="ci")
+    parser.add_argument("--seed", type=int, help="Hypothesis seed (random search instead of the derandomised default)")
+    parser.add_argument("--time-limit", type=_seconds, default=10.0, metavar="SECONDS",
+                        help="seconds allowed per call, native code included (default 10)")
+
+
+def main(args: Any) -> int:
+    """``conv-equivalence check``: print the facet table and the failures; exit 0 pass, 1 fail, 2 usage.
+    SIGINT/SIGTERM stop it (the `conv_equivalence.audit_cli.Interrupted` exception, exit 130/143)."""
+    from pathlib import Path
+
+    from conv_equivalence.audit_cli import UsageError as CommandLineError
+    from conv_equivalence.audit_cli import check_output_file, interruptible
+    from conv_equivalence.profiles import PROFILES
+
+    if args.json:
+        check_output_file(Path(args.json), "--json")
+    if args.examples is not None and args.examples < 1:
+        raise CommandLineError(f"--examples must be a positive integer, got {args.examples}")
+    try:
+        with interruptible():
+            result = check_conv(args.impl, ndim=args.ndim, transposed=args.transposed, dtypes=args.dtypes,
+                                exclude=args.exclude or (), profile=PROFILES[args.profile], time_limit=args.time_limit,
+                                seed=args.seed, raise_on_failure=False, convention=args.convention, device=args.device,
+                                precision=args.precision, decline_on=args.decline_on, equal_per_axis=args.equal_per_axis,
+                                int_padding=args.int_padding, bias_always=args.bias_always, only=args.facets,
+                                examples=args.examples)
+    except UsageError as exc:
+        raise CommandLineError(str(exc)) from None
+    print(result.report())
+    if args.json:
+        from conv_equivalence.audit import write_atomically
+        from conv_equivalence.reproduce import dumps
+
+        write_atomically(Path(args.json), dumps(result.to_json()))
+    counts = Counter(f.status for f in result.facets)
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: STATUSES.index(kv[0])))
+    print(f"\nverdict: {result.verdict} for {args.impl} ({summary}; {result.seconds:.1f}s, {args.profile} profile)")
+    return 1 if result.failed else 0
