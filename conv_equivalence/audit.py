@@ -59,10 +59,13 @@ def environment_notes(versions: dict[str, str] | None = None) -> list[str]:
         notes.append("torch computes CPU convolutions with oneDNN where it can: the order of summation, and so "
                      "the rounding, differs from the oracle's; the tolerance bounds allow any order.")
     if versions.get("tensorflow", "not installed") != "not installed":
-        onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1") not in ("0", "false", "False")
-        notes.append(f"TensorFlow's oneDNN custom operations are {'on' if onednn else 'off'} "
-                     "(TF_ENABLE_ONEDNN_OPTS): they may change floating-point round-off; the tolerance bounds "
-                     "allow any order of summation. TensorFlow's checks run in worker processes of their own.")
+        setting = os.environ.get("TF_ENABLE_ONEDNN_OPTS")
+        state = ("on (TF_ENABLE_ONEDNN_OPTS)" if setting in ("1", "true", "True") else "off (TF_ENABLE_ONEDNN_OPTS)"
+                 if setting in ("0", "false", "False") else "at TensorFlow's default for this CPU (on only on some "
+                 "Intel CPUs; TF_ENABLE_ONEDNN_OPTS=1 forces them on)")
+        notes.append(f"TensorFlow's oneDNN custom operations are {state}: they may change floating-point round-off "
+                     "(the tolerance bounds allow any order of summation) and some known issues show only with them. "
+                     "TensorFlow's checks run in worker processes of their own.")
     if versions.get("jax", "not installed") != "not installed" and os.environ.get("JAX_ENABLE_X64") in ("0", "false", "False"):
         notes.append("JAX_ENABLE_X64=0: JAX computes float64 problems in float32 (the report's computing dtype says so).")
     return notes

@@ -136,11 +136,6 @@ def _differs(got: np.ndarray, expected: np.ndarray, bound: Any) -> np.ndarray:
         return ~(same_nan | close | (~finite & (g == e)))
 
 
-def _call(case: Case) -> dict[str, Any]:
-    p = case.problem
-    return {"x": p.x, "weight": p.weight, "bias": p.bias, "dtype": p.dtype, "layout": p.layout, "args": case.args}
-
-
 @dataclasses.dataclass
 class CheckResult:
     name: str
@@ -206,7 +201,7 @@ def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, con
     def body(case: Case) -> None:
         if known(case.problem) is not None:
             reject()
-        reply = runner.call(_call(case))
+        reply = runner.call(case.call_data())
         result.warnings.update(reply.get("warnings", ()))
         if reply["kind"] == "declined":
             result.declined += 1
@@ -270,7 +265,7 @@ def _minimize(case: Case, failure: Failure, facet: Facet, runner: Runner, precis
     seen: dict[int, Failure] = {id(case): failure}
 
     def fails(candidate: Case) -> bool:
-        found = judge(candidate, runner.call(_call(candidate)), precision, convention)
+        found = judge(candidate, runner.call(candidate.call_data()), precision, convention)
         if found is not None and found.kind == failure.kind:
             seen[id(candidate)] = found
             return True
@@ -290,7 +285,7 @@ def _early(results: dict[str, FacetResult], basics: list[Facet], bases: dict[str
         for basic in failed:
             projected = fct.project(case, bases[basic.name], opts, basic.owns)
             if projected is not None and basic.contains(projected) and \
-                    judge(projected, runner.call(_call(projected)), precision, convention) is not None:
+                    judge(projected, runner.call(projected.call_data()), precision, convention) is not None:
                 return basic.name
         return None
 
@@ -312,7 +307,7 @@ def _explain(results: dict[str, FacetResult], facets: list[Facet], runner: Runne
             projected = fct.project(r.counterexample, bases[basic.name], opts, basic.owns)
             if projected is None or not basic.contains(projected):
                 continue
-            failure = judge(projected, runner.call(_call(projected)), precision, convention)
+            failure = judge(projected, runner.call(projected.call_data()), precision, convention)
             if failure is not None:
                 r.status = "explained"
                 r.note = f"fails as {basic.name} does once its own feature is taken out"

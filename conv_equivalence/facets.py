@@ -59,6 +59,11 @@ class Case:
     problem: ConvProblem
     args: dict[str, Any]
 
+    def call_data(self) -> dict[str, Any]:
+        """The call as plain data for the child process and the conventions (`conventions.build`)."""
+        p = self.problem
+        return {"x": p.x, "weight": p.weight, "bias": p.bias, "dtype": p.dtype, "layout": p.layout, "args": self.args}
+
     @property
     def size(self) -> int:
         """Array elements in the call (input, weight and bias): what the shrinker minimises."""

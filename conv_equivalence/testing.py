@@ -79,7 +79,7 @@ class Convolution:
     @property
     def args(self) -> tuple[Any, ...]:
         p, a = self.case.problem, self.case.args
-        x, w, b = conventions.build(self.convention, _call(self.case), self.device)
+        x, w, b = conventions.build(self.convention, self.case.call_data(), self.device)
         if p.spec.transposed:
             return (x, w, b, a["stride"], a["padding"], a["output_padding"], a["groups"], a["dilation"])
         return (x, w, b, a["stride"], a["padding"], a["dilation"], a["groups"])
@@ -112,11 +112,6 @@ class Convolution:
         state = {"weight": w} | ({} if b is None else {"bias": b})
         module.load_state_dict(state, strict=False)
         return module
-
-
-def _call(case: fct.Case) -> dict[str, Any]:
-    p = case.problem
-    return {"x": p.x, "weight": p.weight, "bias": p.bias, "dtype": p.dtype, "layout": p.layout, "args": case.args}
 
 
 def _choices(name: str, given: Iterable[str] | None, allowed: tuple[str, ...], *, empty: bool = False) -> tuple[str, ...]:
