@@ -148,7 +148,7 @@ def build(reference: Capabilities, options: Options, base: str) -> list[Facet]:
         return Facet(name, dataclasses.replace(plain, **caps), kinds, paddings, frozenset(owns), skip)
 
     real_base = base in ("float16", "bfloat16", "float32", "float64")
-    strings = ("same", "valid")
+    strings = ("same", "valid")  # 'valid' is plain's already: the facet draws 'same'
     facets = [facet("plain")]
     for dtype in options.dtypes:
         if dtype != base:
@@ -159,7 +159,7 @@ def build(reference: Capabilities, options: Options, base: str) -> list[Facet]:
     ]
     if not options.transposed:
         facets.append(facet("padding-strings", "declared: integer padding only (--int-padding)" if options.int_padding else None,
-                            paddings=strings, padding_strings=strings, owns=("padding-strings",)))
+                            paddings=("same",), padding_strings=strings, owns=("padding-strings",)))
     facets += [
         facet("dilation", dilation=True, owns=("dilation",)),
         facet("groups", groups=True, owns=("groups",)),
@@ -177,7 +177,9 @@ def build(reference: Capabilities, options: Options, base: str) -> list[Facet]:
     facets.append(facet("nonfinite", nonfinite_skip, kinds=("nonfinite",), owns=("nonfinite",)))
     facets.append(facet("large", owns=("large",)))
     if options.transposed:
-        facets.append(facet("output-padding", stride=True, dilation=True, owns=("output-padding", "stride", "dilation")))
+        # output_padding picks among the sizes stride, dilation and padding leave ambiguous: all four together.
+        facets.append(facet("output-padding", stride=True, dilation=True, paddings=("ints", "tuple"),
+                            owns=("output-padding", "stride", "dilation", "padding")))
     every = dataclasses.replace(
         reference, ranks=(nd,), dtypes=tuple(options.dtypes),
         stride="stride" not in ex and reference.stride, dilation="dilation" not in ex and reference.dilation,
