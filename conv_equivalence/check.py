@@ -22,13 +22,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import numpy as np
-
 from conv_equivalence import facets as fct
 from conv_equivalence.conventions import CONVENTIONS, DEVICES
 from conv_equivalence.conventions import dtypes as convention_dtypes
 from conv_equivalence.conventions import layouts as convention_layouts
 from conv_equivalence.facets import Case, Facet
+from conv_equivalence.judge import Failure, judge
 from conv_equivalence.runner import LoadFailed, Runner, Target
 from conv_equivalence.runner import time_limit as checked_time_limit
 from conv_equivalence.tolerance import PRECISIONS
@@ -58,29 +57,6 @@ class _StopFacet(BaseException):
 
 
 @dataclasses.dataclass
-class Failure:
-    kind: str  # values, shape, dtype, type, raised, mutated, crash, timeout
-    message: str
-    got: np.ndarray | None = None
-    expected: np.ndarray | None = None
-    marks: tuple[tuple[int, ...], ...] = ()
-    atol: float = 0.0
-    summary: str = ""
-
-    @property
-    def headline(self) -> str:
-        """One line for the facet table."""
-        if self.summary:
-            return self.summary
-        lines = self.message.strip().splitlines()
-        return (lines[-1] if self.kind == "raised" else lines[0])[:100] if lines else self.kind
-
-    @property
-    def status(self) -> str:
-        return self.kind if self.kind in ("crash", "timeout") else "fail"
-
-
-@dataclasses.dataclass
 class FacetResult:
     name: str
     status: str = "pass"
@@ -93,48 +69,6 @@ class FacetResult:
     declined_reasons: Counter[str] = dataclasses.field(default_factory=Counter)
     warnings: Counter[str] = dataclasses.field(default_factory=Counter)
     seconds: float = 0.0
-
-
-def judge(case: Case, reply: dict[str, Any], precision: str, convention: str) -> Failure | None:
-    """What is wrong with the implementation's answer to ``case``, or ``None``."""
-    from conv_equivalence.oracle import solve
-    from conv_equivalence.tolerance import compare, declared_bound
-
-    kind = reply["kind"]
-    if kind in ("crash", "timeout"):
-        return Failure(kind, reply["message"])
-    if kind == "raised":
-        return Failure("raised", reply["traceback"])
-    p = case.problem
-    if reply["mutated"]:
-        return Failure("mutated", f"the implementation wrote into its {' and '.join(reply['mutated'])} "
-                                  "(torch's convolution never does)")
-    out = reply["out"]
-    wanted = {"torch": "torch.Tensor", "jax": "jax.Array"}.get(convention, "numpy.ndarray")
-    if out is None:
-        return Failure("type", f"the implementation returned a {reply['type']}, not a {wanted}")
-    if out.shape != p.output_shape:
-        shape = p.output_shape if not convention.startswith("nhwc") else (p.output_shape[0], *p.output_shape[2:], p.output_shape[1])
-        return Failure("shape", f"the implementation returned shape {tuple(reply['shape'])}; torch returns {shape}", got=out)
-    if reply["dtype"] != p.dtype:
-        return Failure("dtype", f"the implementation returned {reply['dtype']} for {p.dtype} input; torch returns {p.dtype}", got=out)
-    expected = solve(p)
-    bound = declared_bound(p, precision)
-    mismatch = compare(out, expected, bound)
-    if mismatch is None:
-        return None
-    marks = tuple(tuple(int(i) for i in pos) for pos in np.argwhere(_differs(out, expected, bound)))
-    return Failure("values", mismatch.describe(), got=out, expected=expected, marks=marks, atol=float(mismatch.bound[0]),
-                   summary=f"values differ at {mismatch.count} of {mismatch.total} output elements")
-
-
-def _differs(got: np.ndarray, expected: np.ndarray, bound: Any) -> np.ndarray:
-    with np.errstate(invalid="ignore", over="ignore"):
-        g, e = got.astype(np.complex128), expected.astype(np.complex128)
-        same_nan = np.isnan(g) & np.isnan(e)
-        finite = np.isfinite(g) & np.isfinite(e)
-        close = finite & (np.abs(g - e) <= np.broadcast_to(bound, e.shape))
-        return ~(same_nan | close | (~finite & (g == e)))
 
 
 @dataclasses.dataclass
@@ -212,7 +146,7 @@ def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, con
         failure = judge(case, reply, precision, convention)
         if failure is None:
             return
-        if not failures:
+        if not failures and failure.part == "output":
             basic = explains(case)
             if basic is not None:  # fails as plain does already: no need to shrink it
                 result.status, result.note = "explained", f"fails as {basic} does once its own feature is taken out"
@@ -226,7 +160,7 @@ def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, con
         raise AssertionError(failure.message)
 
     test = given(fct.cases(facet, opts))(body)
-    profile = settings(settings_, database=None, print_blob=False)
+    profile = settings(settings_, database=None, print_blob=False, report_multiple_bugs=False)
     if seed is None and profile.derandomize:
         # Derandomised by the facet's name, not by this function's source (Hypothesis's default), so
         # that an edit here does not change which examples every verdict rests on.
@@ -303,11 +237,12 @@ def _explain(results: dict[str, FacetResult], facets: list[Facet], runner: Runne
     fails inside a more basic facet that failed too."""
     for i, facet in enumerate(facets):
         r = results[facet.name]
-        if facet.name == "plain" or r.status not in FAILING or r.counterexample is None:
-            continue
+        if facet.name == "plain" or r.status not in FAILING or r.counterexample is None or \
+                (r.failure is not None and r.failure.part != "output"):
+            continue  # a backward's own failure is not explained by a forward's
         for basic in facets[:i]:
-            # plain is more basic than every facet; every facet is more basic than combined
-            if results[basic.name].status not in FAILING or (basic.name != "plain" and facet.name != "combined"):
+            # plain is more basic than every facet; every facet is more basic than combined and grad
+            if results[basic.name].status not in FAILING or (basic.name != "plain" and facet.name not in ("combined", "grad")):
                 continue
             projected = fct.project(r.counterexample, bases[basic.name], opts, basic.owns)
             if projected is None or not basic.contains(projected):
@@ -324,9 +259,15 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
                time_limit: float = 10.0, seed: int | None = None, raise_on_failure: bool = True,
                convention: str = "torch", device: str = "cpu", precision: str = "exact",
                decline_on: Iterable[str] = (), equal_per_axis: bool = False, int_padding: bool = False,
-               bias_always: bool = False, only: Iterable[str] | None = None, examples: int | None = None) -> CheckResult:
+               bias_always: bool = False, only: Iterable[str] | None = None, examples: int | None = None,
+               grad: bool | None = None) -> CheckResult:
     """Check ``fn`` (a callable, or a ``MODULE:ATTR``/``FILE.py:ATTR`` spec) facet by facet; raise
-    ``AssertionError`` with the report when a facet fails and ``raise_on_failure``."""
+    ``AssertionError`` with the report when a facet fails and ``raise_on_failure``.
+
+    ``convention="layer"``: ``fn`` is a class built like ``torch.nn.Conv{N}d`` (`conventions`), and
+    ``padding_mode`` is checked too. ``grad``: check the backward (the ``grad`` facet) always
+    (``True``), never (``False``), or, by default, for the torch and layer conventions where the
+    output has a ``grad_fn`` (an output without one declines the facet)."""
     from hypothesis import settings
 
     from conv_equivalence.backends import get_backend
@@ -351,7 +292,11 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
     unknown = excluded - set(EXCLUDABLE)
     if unknown:
         raise UsageError(f"--exclude accepts {', '.join(EXCLUDABLE)}; got {', '.join(sorted(unknown))}")
-    reference = get_backend("torch.functional.conv_transpose" if transposed else "torch.functional.conv")
+    layer = convention == "layer"
+    if grad and convention not in ("torch", "layer"):
+        raise UsageError(f"--grad needs torch tensors (the torch convention or --layer), not --convention {convention}")
+    reference = get_backend(("torch.nn.ConvTranspose" if transposed else "torch.nn.Conv") if layer else
+                            "torch.functional.conv_transpose" if transposed else "torch.functional.conv")
     possible = [d for d in reference.capabilities.dtypes if d in convention_dtypes(convention)]
     allowed = possible
     if dtypes is not None:
@@ -373,7 +318,10 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
     opts = fct.Options(ndim=ndim, transposed=transposed, dtypes=tuple(allowed), exclude=excluded,
                        equal_per_axis=equal_per_axis, int_padding=int_padding, bias_always=bias_always,
                        layouts=convention_layouts(convention), nonfinite=precision != "fft",
-                       precision="tf32" if device == "cuda" and precision == "exact" else precision)
+                       precision="tf32" if device == "cuda" and precision == "exact" else precision,
+                       padding_modes=reference.capabilities.padding_modes if layer and not transposed else ("zeros",),
+                       grad="off" if grad is False or convention not in ("torch", "layer") else
+                       "require" if grad else "auto")
     base = fct.base_dtype(allowed)
     wanted = None if only is None else set(only)
     settings_ = profile if profile is not None else settings()
@@ -414,10 +362,10 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
                 continue
             prec = opts.precision
             bases[facet.name] = fct.base_dtype(allowed) if facet.name.startswith("dtype:") else base
-            r = _search(facet, opts, runner, prec, convention, settings_ if facet.name in ("plain", "combined") else narrow,
-                        seed, reference.known_issue,
-                        _early(results, facets[:index] if facet.name == "combined" else facets[:1], bases, runner, opts,
-                               prec, convention))
+            whole = facet.name in ("plain", "combined", "grad")
+            r = _search(facet, opts, runner, prec, convention, settings_ if whole else narrow, seed, reference.known_issue,
+                        _early(results, facets[:index] if facet.name in ("combined", "grad") else facets[:1], bases,
+                               runner, opts, prec, convention))
             if facet.name == "plain" and r.status in ("pass", "declined", "skipped") and r.examples < MIN_CHECKED:
                 r.status = "fail"
                 r.note = f"only {r.examples} example(s) checked, {r.declined} declined: too few to pass"
@@ -430,7 +378,8 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
     fn_ref = None if isinstance(fn, str) else (getattr(fn, "__module__", "__main__"), getattr(fn, "__qualname__", "?"))
     for r in results.values():
         if r.status in FAILING and r.counterexample is not None and r.failure is not None:
-            r.reproduction = snippet(r.counterexample, r.failure.kind, r.failure.atol, target=fn if isinstance(fn, str) else "",
+            r.reproduction = snippet(r.counterexample, r.failure.kind, r.failure.atol, part=r.failure.part,
+                                     target=fn if isinstance(fn, str) else "",
                                      fn_ref=fn_ref, convention=convention, device=device, facet=r.name)
     result = CheckResult(target.label, list(results.values()), notes, time.perf_counter() - start)
     if raise_on_failure and result.failed:

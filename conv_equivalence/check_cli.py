@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections import Counter
 from typing import Any
 
@@ -25,7 +26,13 @@ def add_arguments(parser: Any) -> None:
     """The ``check`` subcommand's options."""
     from conv_equivalence.profiles import PROFILES
 
-    parser.add_argument("impl", metavar="MODULE:ATTR|FILE.py:ATTR", help="the convolution to check")
+    parser.add_argument("impl", metavar="MODULE:ATTR|FILE.py:ATTR", nargs="?", help="the convolution to check")
+    parser.add_argument("--layer", metavar="MODULE:CLASS",
+                        help="check a layer class instead, built like torch.nn.Conv{N}d (ConvTranspose{N}d with "
+                             "--transposed), weights loaded through its state_dict; padding_mode is checked too")
+    parser.add_argument("--grad", action=argparse.BooleanOptionalAction, default=None,
+                        help="check the backward too (input, weight and bias gradients): by default where the output "
+                             "has a grad_fn (torch tensors and layers); --no-grad: forward only")
     parser.add_argument("--ndim", type=int, choices=(1, 2, 3), default=2, help="spatial rank (default 2)")
     parser.add_argument("--transposed", action="store_true", help="it has conv_transpose{N}d's signature")
     parser.add_argument("--convention", choices=CONVENTIONS, default="torch",
@@ -60,15 +67,21 @@ def main(args: Any) -> int:
     from conv_equivalence.audit_cli import check_output_file, interruptible
     from conv_equivalence.profiles import PROFILES
 
+    if (args.impl is None) == (args.layer is None):
+        raise CommandLineError("name the convolution to check (MODULE:ATTR or FILE.py:ATTR) or a layer class with "
+                               "--layer MODULE:CLASS, one of the two")
+    if args.layer is not None and args.convention != "torch":
+        raise CommandLineError(f"--layer takes torch tensors: leave out --convention {args.convention}")
     if args.json:
         check_output_file(Path(args.json), "--json")
     if args.examples is not None and args.examples < 1:
         raise CommandLineError(f"--examples must be a positive integer, got {args.examples}")
     try:
         with interruptible():
-            result = check_conv(args.impl, ndim=args.ndim, transposed=args.transposed, dtypes=args.dtypes,
+            result = check_conv(args.impl or args.layer, ndim=args.ndim, transposed=args.transposed, dtypes=args.dtypes,
                                 exclude=args.exclude or (), profile=PROFILES[args.profile], time_limit=args.time_limit,
-                                seed=args.seed, raise_on_failure=False, convention=args.convention, device=args.device,
+                                seed=args.seed, raise_on_failure=False, device=args.device, grad=args.grad,
+                                convention="layer" if args.layer else args.convention,
                                 precision=args.precision, decline_on=args.decline_on, equal_per_axis=args.equal_per_axis,
                                 int_padding=args.int_padding, bias_always=args.bias_always, only=args.facets,
                                 examples=args.examples)
@@ -82,5 +95,5 @@ def main(args: Any) -> int:
         write_atomically(Path(args.json), dumps(result.to_json()))
     counts = Counter(f.status for f in result.facets)
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: STATUSES.index(kv[0])))
-    print(f"\nverdict: {result.verdict} for {args.impl} ({summary}; {result.seconds:.1f}s, {args.profile} profile)")
+    print(f"\nverdict: {result.verdict} for {args.impl or args.layer} ({summary}; {result.seconds:.1f}s, {args.profile} profile)")
     return 1 if result.failed else 0

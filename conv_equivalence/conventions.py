@@ -11,7 +11,17 @@ parameters arrive as an int or a per-axis tuple, as drawn. What differs is the a
 * ``jax``: JAX arrays in and out, the same layouts (``jax_enable_x64`` switched on for float64);
 * ``nhwc-hwio``, ``nhwc-ohwi``: NumPy arrays, channels last: input ``(N, *spatial, C)``, weight
   ``(*kernel, C_in/groups, C_out)`` or ``(C_out, *kernel, C_in/groups)``, output
-  ``(N, *spatial, C_out)`` (TensorFlow's and oneDNN's layouts; not for transposed convolutions).
+  ``(N, *spatial, C_out)`` (TensorFlow's and oneDNN's layouts; not for transposed convolutions);
+* ``layer``: the callable is a class built like ``torch.nn.Conv{N}d`` (``ConvTranspose{N}d``):
+  ``cls(in_channels, out_channels, kernel_size, stride=, padding=, dilation=, groups=, bias=,
+  padding_mode=)`` (transposed: ``output_padding=`` and no ``padding_mode``), moved to the dtype
+  (and channels-last memory for channels-last input), its ``weight`` and ``bias`` loaded through
+  ``load_state_dict``, or through its method ``conv_equivalence_load(weight, bias)`` where it
+  defines one (layers that store re-parametrised weights); then ``layer(input)``.
+
+With a ``cotangent`` in the call (the ``grad`` facet, torch and layer conventions), the input,
+weight and bias require gradients and ``torch.autograd.grad`` of the output against the
+cotangent gives the gradients (for a layer with a load hook, the input's only).
 
 This module runs in the child process (`conv_equivalence.runner`): it loads the callable,
 builds the arrays, calls it and reads the answer back as a NumPy carrier (float64, complex128
@@ -33,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-CONVENTIONS: tuple[str, ...] = ("torch", "numpy", "jax", "nhwc-hwio", "nhwc-ohwi")
+CONVENTIONS: tuple[str, ...] = ("torch", "numpy", "jax", "nhwc-hwio", "nhwc-ohwi", "layer")
 DEVICES: tuple[str, ...] = ("cpu", "cuda", "mps")
 TORCH_DTYPES = ("float16", "bfloat16", "float32", "float64", "complex64", "complex128", "int64")
 
@@ -44,6 +54,8 @@ class LoadError(Exception):
 
 def dtypes(convention: str) -> tuple[str, ...]:
     """The dtypes the convention's arrays can hold (NumPy has no bfloat16)."""
+    if convention == "layer":  # a Parameter holds floating or complex values only
+        return tuple(d for d in TORCH_DTYPES if d != "int64")
     return TORCH_DTYPES if convention in ("torch", "jax") else tuple(d for d in TORCH_DTYPES if d != "bfloat16")
 
 
@@ -51,12 +63,12 @@ def layouts(convention: str) -> tuple[str, ...]:
     """Memory layouts the convention's arrays can have (JAX arrays are always contiguous; the NHWC
     conventions are channels-last already)."""
     return {"torch": ("contiguous", "channels_last", "strided"), "numpy": ("contiguous", "channels_last", "strided"),
-            "jax": ("contiguous",)}.get(convention, ("contiguous", "strided"))
+            "layer": ("contiguous", "channels_last", "strided"), "jax": ("contiguous",)}.get(convention, ("contiguous", "strided"))
 
 
 def needs(convention: str) -> str:
     """The framework the child imports ahead of the callable."""
-    return {"torch": "torch", "jax": "jax"}.get(convention, "numpy")
+    return {"torch": "torch", "layer": "torch", "jax": "jax"}.get(convention, "numpy")
 
 
 def load(spec: str) -> Callable[..., Any]:
@@ -106,7 +118,7 @@ def prepare(convention: str, device: str) -> None:
     """Import the convention's framework and check the device; `LoadError` when it cannot run here."""
     if convention not in CONVENTIONS:
         raise LoadError(f"--convention must be one of {', '.join(CONVENTIONS)}, got {convention!r}")
-    if device != "cpu" and convention != "torch":
+    if device != "cpu" and convention not in ("torch", "layer"):
         raise LoadError(f"--device {device} needs the torch convention, got {convention!r}")
     if convention == "jax":
         try:
@@ -114,7 +126,7 @@ def prepare(convention: str, device: str) -> None:
         except ImportError:
             raise LoadError("the jax convention needs jax (pip install 'conv-equivalence[jax]')") from None
         jax.config.update("jax_enable_x64", True)
-    if convention == "torch":
+    if convention in ("torch", "layer"):
         import torch
 
         if device == "cuda" and not torch.cuda.is_available():
@@ -159,7 +171,7 @@ def build(convention: str, call: dict[str, Any], device: str = "cpu") -> tuple[A
     """The input, weight and bias as the convention passes them."""
     dtype, layout = call["dtype"], call["layout"]
     x, w, b = call["x"], call["weight"], call["bias"]
-    if convention == "torch":
+    if convention in ("torch", "layer"):
         return (_to_torch(x, dtype, layout, device), _to_torch(w, dtype, layout, device),
                 None if b is None else _to_torch(b, dtype, "contiguous", device))
     if convention == "jax":
@@ -193,7 +205,7 @@ def carrier(out: Any, convention: str) -> tuple[np.ndarray | None, str, str | No
     """``(array in (N, C, *s) as float64/complex128/int64, type name, dtype name, shape as returned)``;
     the array is ``None`` when ``out`` is not the convention's array type."""
     kind = type(out).__module__.split(".")[0] + "." + type(out).__name__
-    if convention == "torch":
+    if convention in ("torch", "layer"):
         import torch
 
         if not isinstance(out, torch.Tensor):
@@ -224,7 +236,9 @@ def carrier(out: Any, convention: str) -> tuple[np.ndarray | None, str, str | No
 def user_traceback(exc: BaseException, limit: int = 8) -> str:
     """The innermost frames of the user's code (the checker's own frames left out), then the exception."""
     here = {str(Path(__file__).resolve()), str(Path(__file__).with_name("runner.py").resolve())}
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if str(Path(f.filename).resolve()) not in here]
+    autograd = str(Path(sys.modules["torch"].__file__).parent / "autograd") if "torch" in sys.modules else "\0"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if str(Path(f.filename).resolve()) not in here and not f.filename.startswith(autograd)]
     text = "".join(traceback.format_list(frames[-limit:]))
     return (("Traceback (innermost frames):\n" + text) if text else "") + "".join(
         traceback.format_exception_only(type(exc), exc)).rstrip()
@@ -237,10 +251,68 @@ def declines(exc: BaseException, names: tuple[str, ...]) -> bool:
     return any(cls.__name__ in wanted or f"{cls.__module__}.{cls.__qualname__}" in wanted for cls in type(exc).__mro__)
 
 
+def _layer(cls: Callable[..., Any], x: Any, w: Any, b: Any, p: dict[str, Any], transposed: bool,
+           padding_mode: str) -> tuple[Any, list[Any]]:
+    """Build the layer class as `torch.nn.Conv{N}d` is built, load ``w`` and ``b`` into it; the layer
+    and the tensors whose gradients are its weight's and bias's (none where a load hook is used)."""
+    import torch
+
+    groups = p["groups"]
+    kernel = tuple(w.shape[2:])
+    if transposed:
+        layer = cls(w.shape[0], w.shape[1] * groups, kernel, stride=p["stride"], padding=p["padding"],
+                    output_padding=p["output_padding"], groups=groups, bias=b is not None, dilation=p["dilation"])
+    else:
+        layer = cls(w.shape[1] * groups, w.shape[0], kernel, stride=p["stride"], padding=p["padding"],
+                    dilation=p["dilation"], groups=groups, bias=b is not None, padding_mode=padding_mode)
+    layer = layer.to(device=w.device, dtype=w.dtype)
+    if x.dim() in (4, 5) and not x.is_contiguous() and x.is_contiguous(
+            memory_format=torch.channels_last if x.dim() == 4 else torch.channels_last_3d):
+        layer = layer.to(memory_format=torch.channels_last if x.dim() == 4 else torch.channels_last_3d)
+    hook = getattr(layer, "conv_equivalence_load", None)
+    if callable(hook):
+        hook(w.detach(), None if b is None else b.detach())
+        return layer, []
+    state = layer.state_dict()
+    missing = [name for name, a in (("weight", w), ("bias", b)) if a is not None and name not in state]
+    if missing:
+        raise TypeError(f"{type(layer).__name__}'s state_dict has no {' or '.join(missing)}: load it through a method "
+                        "conv_equivalence_load(weight, bias) on the layer")
+    with torch.no_grad():
+        state.update({"weight": w.detach(), **({"bias": b.detach()} if b is not None else {})})
+        layer.load_state_dict(state)
+    params = dict(layer.named_parameters())
+    return layer, [params.get("weight"), params.get("bias") if b is not None else None]
+
+
+def _backward(out: Any, inputs: list[Any], cotangent: np.ndarray, convention: str) -> dict[str, Any]:
+    """The gradients of ``out`` against ``cotangent`` for ``inputs`` (input, weight, bias; ``None`` for
+    those not checked), each as a carrier with its dtype and shape, ``None`` where autograd gave none."""
+    import torch
+
+    wanted = [t for t in inputs if t is not None]
+    cot = torch.from_numpy(np.array(cotangent)).to(device=out.device, dtype=out.dtype)
+    grads = iter(torch.autograd.grad(out, wanted, cot, allow_unused=True))
+    result: dict[str, Any] = {}
+    for name, t in zip(("input", "weight", "bias"), inputs):
+        if t is None:
+            continue
+        g = next(grads)
+        array, _, dtype, shape = carrier(g, convention) if g is not None else (None, "", None, None)
+        result[name] = None if g is None else {"out": array, "dtype": dtype, "shape": shape}
+    return result
+
+
 def invoke(fn: Callable[..., Any], call: dict[str, Any], *, convention: str, transposed: bool, device: str,
            decline_on: tuple[str, ...]) -> dict[str, Any]:
-    """Call ``fn`` once and describe what happened, as plain data for the parent process."""
+    """Call ``fn`` once (and its backward, given a cotangent) and describe what happened, as plain data
+    for the parent process."""
     x, w, b = build(convention, call, device)
+    cotangent = call.get("cotangent")
+    if cotangent is not None:
+        for t in (x, w, b):
+            if t is not None:
+                t.requires_grad_(True)
     before = [_snapshot(a) for a in (x, w, b)]
     p = call["args"]
     args = ((p["stride"], p["padding"], p["output_padding"], p["groups"], p["dilation"]) if transposed
@@ -248,21 +320,38 @@ def invoke(fn: Callable[..., Any], call: dict[str, Any], *, convention: str, tra
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        stage = "forward"
         try:
-            out = fn(x, w, b, *args)
+            if convention == "layer":
+                layer, params = _layer(fn, x, w, b, p, transposed, call.get("padding_mode", "zeros"))
+                out = layer(x)
+            else:
+                out, params = fn(x, w, b, *args), [w, b]
+            seconds = time.perf_counter() - start
+            array, type_name, dtype, shape = carrier(out, convention)
+            grads = None
+            if cotangent is not None and array is not None and array.shape == cotangent.shape:
+                if out.grad_fn is None and not out.requires_grad:
+                    reason = "the output has no grad_fn: it is not differentiable (its gradients cannot be checked)"
+                    if not call.get("require_grad"):
+                        return {"kind": "declined", "message": reason, "warnings": _warnings(caught)}
+                    return {"kind": "raised", "message": reason, "traceback": reason + " (--grad requires gradients)",
+                            "warnings": _warnings(caught)}
+                stage = "backward"
+                grads = _backward(out, [x, *params], cotangent, convention)
         except Exception as exc:  # noqa: BLE001 - the user's exception is the verdict's material
             kind = "declined" if declines(exc, decline_on) else "raised"
-            return {"kind": kind, "message": f"{type(exc).__name__}: {exc}", "traceback": user_traceback(exc),
-                    "warnings": _warnings(caught)}
+            where = "backward: " if stage == "backward" else ""
+            return {"kind": kind, "message": f"{where}{type(exc).__name__}: {exc}", "stage": stage,
+                    "traceback": ("in the backward pass (torch.autograd.grad of the output):\n" if where else "")
+                    + user_traceback(exc), "warnings": _warnings(caught)}
         except SystemExit as exc:
             return {"kind": "crash", "message": f"the implementation raised SystemExit({exc.code!r})",
                     "warnings": _warnings(caught)}
-        seconds = time.perf_counter() - start
-        array, type_name, dtype, shape = carrier(out, convention)
     after = [_snapshot(a) for a in (x, w, b)]
     mutated = [name for name, s, t in zip(("input", "weight", "bias"), before, after) if s is not None and s != t]
     return {"kind": "ok", "out": array, "type": type_name, "dtype": dtype, "shape": shape, "mutated": mutated,
-            "warnings": _warnings(caught), "seconds": seconds}
+            "warnings": _warnings(caught), "seconds": seconds, "grads": grads}
 
 
 def _warnings(caught: list[warnings.WarningMessage]) -> list[str]:

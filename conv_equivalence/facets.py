@@ -29,12 +29,13 @@ from hypothesis import reject
 from hypothesis import strategies as st
 
 from conv_equivalence.backends import Capabilities
+from conv_equivalence.boundary import numpy_pad_mode
 from conv_equivalence.problem import ConvProblem
 from conv_equivalence.strategies import carrier_arrays, problems, round_to
 from conv_equivalence.tolerance import SMALLEST_NORMAL, max_terms, unit_roundoff
 
-FEATURES = ("stride", "padding", "padding-strings", "dilation", "groups", "bias", "layout:channels_last",
-            "layout:strided", "empty-batch", "nonfinite", "large", "output-padding", "combined")
+FEATURES = ("stride", "padding", "padding-strings", "padding-mode", "dilation", "groups", "bias", "layout:channels_last",
+            "layout:strided", "empty-batch", "nonfinite", "large", "output-padding", "combined", "grad")
 """Facet names besides ``plain`` and the ``dtype:<name>`` facets, in the order they are checked."""
 EXCLUDE_WORDS = {
     # the words --exclude has always accepted, and the facets (and dtypes) each one leaves out
@@ -44,6 +45,9 @@ EXCLUDE_WORDS = {
 }
 DTYPE_FAMILIES = {"complex": ("complex64", "complex128"), "integers": ("int32", "int64"),
                   "reduced-precision": ("float16", "bfloat16")}
+GRAD_DTYPES = ("float16", "bfloat16", "float32", "float64")
+"""Dtypes whose gradients the ``grad`` facet checks (complex gradients follow a conjugation
+convention of their own; integers have none)."""
 BASE_PREFERENCE = ("float64", "float32", "complex128", "complex64", "float16", "bfloat16", "int64")
 SMALL_EXTRA = 4
 """How far every facet but ``large`` grows an input beyond its smallest valid size: sizes are ``large``'s
@@ -58,11 +62,25 @@ class Case:
 
     problem: ConvProblem
     args: dict[str, Any]
+    cotangent: np.ndarray | None = None
+    """The gradient of a loss with respect to the output, for the ``grad`` facet: its backward is checked too."""
+    require_grad: bool = False
+    """Whether an output without ``grad_fn`` fails (``--grad``) rather than declines."""
 
     def call_data(self) -> dict[str, Any]:
         """The call as plain data for the child process and the conventions (`conventions.build`)."""
         p = self.problem
-        return {"x": p.x, "weight": p.weight, "bias": p.bias, "dtype": p.dtype, "layout": p.layout, "args": self.args}
+        return {"x": p.x, "weight": p.weight, "bias": p.bias, "dtype": p.dtype, "layout": p.layout, "args": self.args,
+                "padding_mode": p.spec.padding_mode, "cotangent": self.cotangent, "require_grad": self.require_grad}
+
+    def with_problem(self, problem: ConvProblem) -> Case:
+        """The same call on another problem; the cotangent cut or extended (with ones) to its output."""
+        if self.cotangent is None:
+            return dataclasses.replace(self, problem=problem)
+        shape = problem.output_shape
+        cot = self.cotangent[tuple(slice(0, n) for n in shape)]
+        cot = np.pad(cot, [(0, n - m) for n, m in zip(shape, cot.shape)], constant_values=1)
+        return dataclasses.replace(self, problem=problem, cotangent=cot)
 
     @property
     def size(self) -> int:
@@ -85,6 +103,10 @@ class Options:
     layouts: tuple[str, ...] = ("contiguous", "channels_last", "strided")
     nonfinite: bool = True
     precision: str = "exact"
+    padding_modes: tuple[str, ...] = ("zeros",)
+    """How the input may be extended: ``zeros`` for functions; layers take ``padding_mode`` too."""
+    grad: str = "off"
+    """The ``grad`` facet: ``off``, ``auto`` (an output without ``grad_fn`` declines) or ``require``."""
     """A declared accumulation precision coarser than a problem's dtype (float32, tf32, float16,
     bfloat16): that problem's values are drawn exactly representable in it, normal or zero and
     within the range the strategies use for it, and with at most `tolerance.max_terms` products per
@@ -119,6 +141,8 @@ class Facet:
         if "padding-strings" not in self.owns and isinstance(s.padding, str):
             return False
         if "output-padding" not in self.owns and any(s.output_padding):
+            return False
+        if "padding-mode" not in self.owns and s.padding_mode != "zeros":
             return False
         if "bias" in self.owns and self.name == "bias" and p.bias is None:
             return False
@@ -160,6 +184,10 @@ def build(reference: Capabilities, options: Options, base: str) -> list[Facet]:
     if not options.transposed:
         facets.append(facet("padding-strings", "declared: integer padding only (--int-padding)" if options.int_padding else None,
                             paddings=("same",), padding_strings=strings, owns=("padding-strings",)))
+    extended = tuple(m for m in options.padding_modes if m != "zeros")
+    if extended and not options.transposed:
+        facets.append(facet("padding-mode", paddings=("ints", "tuple"), padding_modes=extended,
+                            owns=("padding", "padding-mode")))
     facets += [
         facet("dilation", dilation=True, owns=("dilation",)),
         facet("groups", groups=True, owns=("groups",)),
@@ -184,15 +212,25 @@ def build(reference: Capabilities, options: Options, base: str) -> list[Facet]:
         reference, ranks=(nd,), dtypes=tuple(options.dtypes),
         stride="stride" not in ex and reference.stride, dilation="dilation" not in ex and reference.dilation,
         groups="groups" not in ex and reference.groups, bias="bias" not in ex and reference.bias,
-        padding_modes=("zeros",), padding_pairs=False, empty_batch="empty-batch" not in ex,
+        padding_modes=("zeros",) if options.transposed else options.padding_modes, padding_pairs=False,
+        empty_batch="empty-batch" not in ex,
         padding_strings=() if options.int_padding or "padding-strings" in ex else reference.padding_strings,
         layouts=tuple(lay for lay in layouts if f"layout:{lay}" not in ex))
     kinds = ("integers", "floats", "nonfinite") if options.nonfinite and "nonfinite" not in ex else ("integers", "floats")
     paddings = ("valid",) + (() if "padding" in ex else ("ints", "tuple")) + (() if "padding-strings" in ex else ("same",))
     facets.append(Facet("combined", every, kinds, paddings,
-                        frozenset(("stride", "padding", "padding-strings", "dilation", "groups", "bias", "dtype", "layout",
-                                   "empty-batch", "nonfinite", "output-padding")),
+                        frozenset(("stride", "padding", "padding-strings", "padding-mode", "dilation", "groups", "bias",
+                                   "dtype", "layout", "empty-batch", "nonfinite", "output-padding")),
                         "excluded (--exclude)" if "combined" in ex else None))
+    if options.grad != "off":
+        real = tuple(d for d in BASE_PREFERENCE if d in options.dtypes and d in GRAD_DTYPES)  # float64 first
+        skip = ("excluded (--exclude)" if "grad" in ex else None) or (
+            None if real else "no dtype with gradients (float16, bfloat16, float32, float64) is allowed") or (
+            "declared --precision fft: no gradient bound is derived for FFT convolutions" if options.precision == "fft" else None)
+        facets.append(Facet("grad", dataclasses.replace(every, dtypes=real or every.dtypes, empty_batch=False),
+                            ("integers", "floats"), paddings,
+                            frozenset(("stride", "padding", "padding-strings", "padding-mode", "dilation", "groups", "bias",
+                                       "dtype", "layout", "output-padding", "grad")), skip))
     return facets
 
 
@@ -287,12 +325,17 @@ def cases(draw: st.DrawFn, facet: Facet, options: Options) -> Case:
     args: dict[str, Any] = {"stride": _forms(draw, s.stride), "padding": _forms(draw, s.padding),
                             "dilation": _forms(draw, s.dilation), "groups": s.groups}
     args["output_padding"] = _forms(draw, s.output_padding) if s.transposed else None
-    return Case(problem, args)
+    if facet.name != "grad":
+        return Case(problem, args)
+    cotangent = draw(carrier_arrays(problem.output_shape, problem.dtype, "integers" if kind == "integers" else "floats"))
+    if options.precision in _PRECISION_LIMIT and unit_roundoff(problem.dtype) < unit_roundoff(options.precision):
+        cotangent = _round(cotangent, options.precision)
+    return Case(problem, args, cotangent, options.grad == "require")
 
 
 def _explicit(problem: ConvProblem, keep: frozenset[str]) -> ConvProblem | None:
     """The same convolution with padding, dilation and groups (those not in ``keep``) written into the
-    arrays: zeros padded onto the input, zeros between the kernel taps, a block-diagonal weight; and
+    arrays: the padding extended onto the input (by its ``padding_mode``), zeros between the kernel taps, a block-diagonal weight; and
     stride 1 (whose output holds the strided one). ``None`` for transposed problems that need any."""
     s = problem.spec
     x, w = problem.x, problem.weight
@@ -302,9 +345,10 @@ def _explicit(problem: ConvProblem, keep: frozenset[str]) -> ConvProblem | None:
         if any(flag and name not in keep for name, flag in (("stride", any(v != 1 for v in s.stride)),
                                                             ("padding", any(s.padding)))):
             return None
-    elif "padding" not in keep and "padding-strings" not in keep:
-        x = np.pad(x, [(0, 0), (0, 0), *s.pads(kernel)])
-        changes["padding"] = 0
+    elif ("padding" not in keep and "padding-strings" not in keep) or \
+            (s.padding_mode != "zeros" and "padding-mode" not in keep):
+        x = np.pad(x, [(0, 0), (0, 0), *s.pads(kernel)], mode=numpy_pad_mode(s.padding_mode))
+        changes["padding"], changes["padding_mode"] = 0, "zeros"
     if "dilation" not in keep and any(d != 1 for d in s.dilation):
         wide = np.zeros((*w.shape[:2], *(d * (k - 1) + 1 for k, d in zip(kernel, s.dilation))), dtype=w.dtype)
         wide[(slice(None), slice(None), *(slice(None, None, d) for d in s.dilation))] = w

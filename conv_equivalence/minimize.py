@@ -4,12 +4,14 @@ The strategies draw an input's length as the smallest valid length plus an extra
 one tap shorter with the same input is two coordinated changes for the shrinker, and a local
 minimum (a 2-tap kernel where 1 tap and 2 samples would do) can remain. This pass tries, until
 none helps: one batch item, fewer output and input channels, one tap fewer or one sample fewer at
-either end of each axis, and each non-zero element set to 0; it keeps a candidate that the facet
+either end of each axis, and each non-zero element (of the cotangent too) set to 0; it keeps a candidate that the facet
 could have drawn and that still fails the same way.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -69,14 +71,24 @@ def _candidates(case: Case) -> Iterator[ConvProblem]:
             yield candidate
 
 
+def _cotangents(case: Case) -> Iterator[Case]:
+    """The case with one more element of its cotangent (the ``grad`` facet's) set to 0."""
+    cot = case.cotangent
+    if cot is None:
+        return
+    for index in zip(*np.nonzero(cot)):
+        zeroed = cot.copy()
+        zeroed[index] = 0
+        yield dataclasses.replace(case, cotangent=zeroed)
+
+
 def minimize(case: Case, fails: Callable[[Case], bool], allowed: Callable[[Case], bool], budget: int = 200) -> Case:
     """The smallest case reachable from ``case`` by the moves above that ``allowed`` and ``fails``."""
     calls = 0
     improved = True
     while improved and calls < budget:
         improved = False
-        for problem in _candidates(case):
-            candidate = Case(problem, case.args)
+        for candidate in itertools.chain((case.with_problem(p) for p in _candidates(case)), _cotangents(case)):
             if not allowed(candidate):
                 continue
             calls += 1

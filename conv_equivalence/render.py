@@ -34,15 +34,20 @@ def failure_text(result: FacetResult) -> str:
         return "\n".join([*lines, result.note])
     p = case.problem
     params = ", ".join(f"{k}={v!r}" for k, v in case.args.items() if v is not None)
+    if p.spec.padding_mode != "zeros":
+        params += f", padding_mode={p.spec.padding_mode!r}"
     lines.append(f"counterexample: {params}, layout={p.layout}")
     lines += _block("input", p.x, p.dtype)
     lines += _block("weight", p.weight, p.dtype)
     if p.bias is not None:
         lines += _block("bias", p.bias, p.dtype)
-    if failure.kind == "values" and failure.expected is not None and failure.got is not None:
+    if case.cotangent is not None:
+        lines += _block("cotangent (the output's gradient, given to backward)", case.cotangent, p.dtype)
+    if failure.kind in ("values", "grad") and failure.expected is not None and failure.got is not None:
         marks = set(failure.marks)
-        lines += _block("expected (oracle)", failure.expected, _shown_dtype(p.dtype), marks)
-        lines += _block("got (the implementation)", failure.got, _shown_dtype(p.dtype), marks)
+        what = "" if failure.part == "output" else f" {failure.part} gradient"
+        lines += _block(f"expected{what} (oracle)", failure.expected, _shown_dtype(p.dtype), marks)
+        lines += _block(f"got{what} (the implementation)", failure.got, _shown_dtype(p.dtype), marks)
         lines.append(f"differing elements are in [brackets]; {failure.message.splitlines()[0]}")
         lines += failure.message.splitlines()[1:4]
     else:

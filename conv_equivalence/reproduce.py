@@ -96,12 +96,13 @@ def _loader(target: str, fn_ref: tuple[str, str] | None) -> str:
 
 
 def snippet(case: Case, failure_kind: str, atol: float, *, target: str, fn_ref: tuple[str, str] | None = None,
-            convention: str = "torch", device: str = "cpu", facet: str = "") -> str:
-    """Standalone Python that repeats the failing call and fails the same way."""
+            convention: str = "torch", device: str = "cpu", facet: str = "", part: str = "output") -> str:
+    """Standalone Python that repeats the failing call and fails the same way (``part``: what failed,
+    the output or the ``input``/``weight``/``bias`` gradient, or ``backward`` when it raised)."""
     p = case.problem
     s = p.spec
     nd = s.ndim
-    numpy_like = convention != "torch"
+    numpy_like = convention not in ("torch", "layer")
     lines = [f"# conv-equivalence check, facet {facet}: {failure_kind}", "import torch"]
     if numpy_like:
         lines.append("import numpy as np")
@@ -128,6 +129,8 @@ def snippet(case: Case, failure_kind: str, atol: float, *, target: str, fn_ref: 
               else [a["stride"], a["padding"], a["dilation"], a["groups"]])
     params_code = ", ".join(repr(v) for v in params)
     lines.append(f"params = ({params_code})  # {'stride, padding, output_padding, groups, dilation' if s.transposed else 'stride, padding, dilation, groups'}")
+    if convention == "layer" or case.cotangent is not None:
+        return "\n".join(lines + _autograd_lines(case, failure_kind, atol, convention == "layer", part)) + "\n"
     if failure_kind == "mutated":
         lines.append("x0, w0 = x.clone(), w.clone()" if not numpy_like else "x0, w0 = np.array(x), np.array(w)")
     lines.append("got = impl(x, w, b, *params)")
@@ -160,6 +163,75 @@ def snippet(case: Case, failure_kind: str, atol: float, *, target: str, fn_ref: 
         lines.append(f"expected = {conv}(x.to({wide}), w.to({wide}), None if b is None else b.to({wide}), *params)")
         lines += _compare(wide, atol)
     return "\n".join(lines) + "\n"
+
+
+def _layer_code(name: str, cls: str, case: Case, dtype: str, hook: bool = True) -> list[str]:
+    """``name = cls(...)`` built as ``torch.nn.Conv{N}d`` is, in ``dtype``, holding ``w`` and ``b``."""
+    p, a = case.problem, case.args
+    s, w = p.spec, p.weight
+    kernel = tuple(w.shape[2:])
+    if s.transposed:
+        build = (f"{cls}({w.shape[0]}, {w.shape[1] * s.groups}, {kernel!r}, stride={a['stride']!r}, padding={a['padding']!r}, "
+                 f"output_padding={a['output_padding']!r}, groups={s.groups}, bias={p.bias is not None}, dilation={a['dilation']!r})")
+    else:
+        build = (f"{cls}({w.shape[1] * s.groups}, {w.shape[0]}, {kernel!r}, stride={a['stride']!r}, padding={a['padding']!r}, "
+                 f"dilation={a['dilation']!r}, groups={s.groups}, bias={p.bias is not None}, padding_mode={s.padding_mode!r})")
+    lines = [f"{name} = {build}.to({dtype})"]
+    if p.layout == "channels_last" and w.ndim in (4, 5):
+        lines.append(f"{name} = {name}.to(memory_format=torch.channels_last{'_3d' if w.ndim == 5 else ''})")
+    wb = "w.detach()" + ("" if dtype.endswith(p.dtype) else f".to({dtype})")
+    bb = "None if b is None else b.detach()" + ("" if dtype.endswith(p.dtype) else f".to({dtype})")
+    load = (f"{name}.load_state_dict({{**{name}.state_dict(), 'weight': {wb}, "
+            f"**({{}} if b is None else {{'bias': {bb.removeprefix('None if b is None else ')}}})}})")
+    if not hook:
+        return [*lines, load]
+    return lines + [f"if hasattr({name}, 'conv_equivalence_load'):  # a layer that stores re-parametrised weights",
+                    f"    {name}.conv_equivalence_load({wb}, {bb})", "else:", f"    {load}"]
+
+
+def _autograd_lines(case: Case, failure_kind: str, atol: float, layer: bool, part: str) -> list[str]:
+    """The call (a layer built and loaded, or the function), its backward with the cotangent, and
+    the comparison of the part that failed with torch's own in float64."""
+    p, s = case.problem, case.problem.spec
+    nd = s.ndim
+    wide = "torch.complex128" if p.dtype.startswith("complex") else "torch.float64"
+    kind = f"{'Conv' if not s.transposed else 'ConvTranspose'}{nd}d"
+    grad = case.cotangent is not None
+    lines = ["x, w = x.requires_grad_(), w.requires_grad_()\nb = None if b is None else b.requires_grad_()"] if grad else []
+    if layer:
+        lines += _layer_code("layer", "impl", case, f"torch.{p.dtype}")
+        lines.append("got = layer(x)")
+        wrt = "[x] if hasattr(layer, 'conv_equivalence_load') else [x, layer.weight] + ([] if b is None else [layer.bias])"
+    else:
+        lines.append("got = impl(x, w, b, *params)")
+        wrt = "[x, w] + ([] if b is None else [b])"
+    if failure_kind in ("crash", "timeout") or (failure_kind == "raised" and part != "backward"):
+        return lines + [f"# the call above {'ended the process' if failure_kind == 'crash' else 'did not return' if failure_kind == 'timeout' else 'raises'}"]
+    if grad:
+        lines += [_array_code("cotangent", case.cotangent, p.dtype, "contiguous", "torch"),  # type: ignore[arg-type]
+                  f"got_grads = torch.autograd.grad(got, {wrt}, cotangent, allow_unused=True)"]
+        if failure_kind == "raised":
+            return lines + ["# the backward above raises"]
+    x64 = f"x.detach().to({wide}).requires_grad_()" if grad else f"x.to({wide})"
+    lines.append(f"x64 = {x64}")
+    if layer:
+        lines += _layer_code("reference", f"torch.nn.{kind}", case, wide, hook=False)
+        lines.append("expected = reference(x64)")
+        ref_wrt = "[x64, reference.weight] + ([] if b is None else [reference.bias])"
+    else:
+        lines.append(f"w64 = w.detach().to({wide}){'.requires_grad_()' if grad else ''}")
+        lines.append(f"b64 = None if b is None else b.detach().to({wide}){'.requires_grad_()' if grad else ''}")
+        lines.append(f"expected = torch.nn.functional.conv{'_transpose' if s.transposed else ''}{nd}d(x64, w64, b64, *params)")
+        ref_wrt = "[x64, w64] + ([] if b is None else [b64])"
+    if not grad or part == "output":
+        lines += ["assert isinstance(got, torch.Tensor), type(got)", f"assert got.dtype == torch.{p.dtype}, got.dtype"]
+        return lines + _compare(wide, atol)
+    index = {"input": 0, "weight": 1, "bias": 2}.get(part, 0)
+    lines += [f"expected_grads = torch.autograd.grad(expected, {ref_wrt}, cotangent.to({wide}))",
+              f"got, expected = got_grads[{index}], expected_grads[{index}]  # the {part} gradient",
+              f"assert got is not None, 'no {part} gradient'",
+              f"assert got.shape == expected.shape and got.dtype == torch.{p.dtype}, (got.shape, got.dtype)"]
+    return lines + _compare(wide, atol)
 
 
 def _compare(wide: str, atol: float) -> list[str]:

@@ -195,7 +195,8 @@ def assert_matches(conv: Convolution, got: Any, *, precision: str = "exact", nam
     written out of it, then channels, taps, samples and non-zero values removed while it still fails
     the same way, inside the strategy's domain), and a standalone reproduction is added.
     """
-    from conv_equivalence.check import FacetResult, judge
+    from conv_equivalence.check import FacetResult
+    from conv_equivalence.judge import judge
     from conv_equivalence.render import failure_text
     from conv_equivalence.reproduce import snippet
     from conv_equivalence.tolerance import PRECISIONS
@@ -224,7 +225,7 @@ def _reply(got: Any, convention: str) -> dict[str, Any]:
 
 def _smallest(conv: Convolution, function: Callable[..., Any], precision: str, kind: str) -> fct.Case:
     """``conv``'s case made small the way ``check`` does it (`facets.project`, then `minimize.minimize`)."""
-    from conv_equivalence.check import judge
+    from conv_equivalence.judge import judge
     from conv_equivalence.minimize import minimize
 
     def fails(case: fct.Case) -> bool:

@@ -9,11 +9,10 @@ import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from conv_equivalence import oracle
+from conv_equivalence import adjoint, oracle
 from conv_equivalence import strategies as cst
 from conv_equivalence.backends import get_backend
 from conv_equivalence.backends.pytorch import padded_input
-from conv_equivalence.boundary import numpy_pad_mode
 from conv_equivalence.identities import Identity, IdentityFailure, register
 from conv_equivalence.problem import ConvProblem
 
@@ -57,31 +56,11 @@ def _grad_input(target: str, case: tuple[ConvProblem, np.ndarray]) -> None:
                               case=case, left=grad_x, right=expected)
 
 
-def weight_gradient(problem: ConvProblem, upstream: np.ndarray) -> np.ndarray:
-    """dL/dw[o, c, j] = sum_{n, i} g[n, o, i] * xpad[n, group(o)*Cg + c, i*stride + j*dilation], as oracle convolutions.
-
-    Batch and channels swap roles: the padded input (channels as batch) is correlated with the
-    output gradient (output channels as kernels), stride and dilation exchanged.
-    """
-    s, g = problem.spec, problem.spec.groups
-    kernel = problem.weight.shape[2:]
-    pads = s.pads(kernel)
-    xp = np.pad(problem.x, ((0, 0), (0, 0), *pads), mode=numpy_pad_mode(s.padding_mode))
-    c_in_g, c_out_g = problem.x.shape[1] // g, problem.weight.shape[0] // g
-    blocks = []
-    for i in range(g):
-        xs = xp[:, i * c_in_g:(i + 1) * c_in_g].swapaxes(0, 1)        # (Cg_in, N, *S)
-        gs = upstream[:, i * c_out_g:(i + 1) * c_out_g].swapaxes(0, 1)  # (Cg_out, N, *out)
-        full = oracle.conv(xs, gs, stride=s.dilation, dilation=s.stride)  # (Cg_in, Cg_out, >= k)
-        blocks.append(full[(slice(None), slice(None), *(slice(0, k) for k in kernel))].swapaxes(0, 1))
-    return np.concatenate(blocks, axis=0)
-
-
 def _grad_weight(target: str, case: tuple[ConvProblem, np.ndarray]) -> None:
     problem, upstream = case
     assume(problem.x.shape[0] > 0)
     _, grad_w = _autograd(problem, upstream)
-    expected = weight_gradient(problem, upstream)
+    expected = adjoint.vjp(problem, upstream).weight  # the correlation, as oracle problems (adjoint.weight_problems)
     if not np.array_equal(grad_w, expected.astype(np.float64)):
         raise IdentityFailure("autograd's weight gradient differs from the correlation of the input with the output gradient",
                               case=case, left=grad_w, right=expected)

@@ -187,6 +187,42 @@ def exits(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ign
 
 not_callable = 42
 
+class _ZeroWeightGrad(torch.autograd.Function):
+    """The forward right, the weight gradient silently zero (a backward that forgot to accumulate it)."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, padding, dilation, groups):  # type: ignore[no-untyped-def]
+        ctx.save_for_backward(x, w)
+        ctx.conf = (stride, padding, dilation, groups, b is not None)
+        return _conv(x, w, b, stride, padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, grad):  # type: ignore[no-untyped-def]
+        x, w = ctx.saved_tensors
+        stride, padding, dilation, groups, has_bias = ctx.conf
+        grad_x = getattr(torch.nn.grad, f"conv{x.dim() - 2}d_input")(x.shape, w, grad, stride, padding, dilation, groups)
+        bias = grad.sum([0, *range(2, grad.dim())]) if has_bias else None
+        return grad_x, torch.zeros_like(w), bias, None, None, None, None
+
+
+def zero_weight_grad(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    if isinstance(padding, str):
+        raise NotImplementedError("padding strings")
+    return _ZeroWeightGrad.apply(x, w, b, stride, padding, dilation, groups)
+
+
+def detached(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    # computed outside autograd (e.g. through NumPy), handed back as a fresh tensor: no grad_fn
+    return _conv(x.detach(), w.detach(), None if b is None else b.detach(), stride, padding, dilation, groups)
+
+
+class ForgetsDilation(torch.nn.Conv2d):
+    """A Conv2d subclass whose forward drops ``self.dilation``."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, 1, self.groups)
+
+
 MINIMAL: dict[str, tuple[str, int, int]] = {
     # name: (the facet that fails, ndim, elements of the smallest counterexample)
     "flipped_last_axis": ("plain", 1, 4),

@@ -20,6 +20,9 @@ FACETS = ("plain", "stride", "padding", "padding-strings", "dilation", "groups",
           "dtype:float32", "dtype:float16", "dtype:bfloat16", "dtype:int64", "dtype:complex64", "dtype:complex128",
           "layout:channels_last", "layout:strided", "empty-batch", "nonfinite", "large", "combined")
 TRANSPOSED_FACETS = tuple(f for f in FACETS if f != "padding-strings") + ("output-padding",)
+EXTRA_FACETS = {"grad": ("grad",), "layer": ("padding-mode", "grad")}
+"""Facets a member's expectations name only where asked (``verdict(extra=...)``): the backward, and a
+layer's ``padding_mode``."""
 STATUSES = ("pass", "fail", "crash", "timeout", "declined", "skipped", "explained")
 FAILING = ("fail", "crash", "timeout")
 
@@ -67,10 +70,11 @@ class Member:
         return 1 if any(e.status in FAILING for e in self.expected.values()) else 0
 
     def command(self, json_path: str) -> list[str]:
-        args = ["check", self.target, "--ndim", str(self.ndim)]
+        layer = self.convention == "layer"
+        args = ["check", *(["--layer"] if layer else []), self.target, "--ndim", str(self.ndim)]
         if self.transposed:
             args.append("--transposed")
-        if self.convention:
+        if self.convention and not layer:
             args += ["--convention", self.convention]
         return args + list(self.options) + ["--json", json_path]
 
@@ -83,9 +87,10 @@ def _facet_name(keyword: str) -> str:
     return keyword.replace("_", "-")
 
 
-def verdict(transposed: bool = False, default: Expect = Expect("pass"), **overrides: Expect) -> dict[str, Expect]:
-    """Every facet's expectation: ``default`` unless named (``dtype_float16=...`` for ``dtype:float16``)."""
-    facets = TRANSPOSED_FACETS if transposed else FACETS
+def verdict(transposed: bool = False, default: Expect = Expect("pass"), extra: str = "", **overrides: Expect) -> dict[str, Expect]:
+    """Every facet's expectation: ``default`` unless named (``dtype_float16=...`` for ``dtype:float16``);
+    ``extra`` adds `EXTRA_FACETS` (``grad``, ``layer``)."""
+    facets = (TRANSPOSED_FACETS if transposed else FACETS) + EXTRA_FACETS.get(extra, ())
     named = {_facet_name(k): v for k, v in overrides.items()}
     unknown = set(named) - set(facets)
     if unknown:
@@ -235,5 +240,34 @@ CORPUS: tuple[Member, ...] = (
             combined=_explained("nonfinite"),
         ),
         inspiration="f-dangel/einconv convNd_forward (one-hot index patterns contracted in one einsum)",
+    ),
+    Member(
+        "autograd_function", "autograd_function.py", "conv2d", None, 2, False, (),
+        verdict(
+            extra="grad",
+            grad=Expect("fail", "the weight gradient correlates with the forward's stride and dilation where the two "
+                                "exchange roles: wrong (or a shape error) wherever stride != dilation"),
+            dtype_int64=Expect("declined", "torch's F.unfold raises NotImplementedError for int64"),
+            padding_strings=Expect("declined", "padding strings raise NotImplementedError"),
+        ),
+        declines_in=("groups",),
+        inspiration="Triton / CUDA-extension convolutions: a torch.autograd.Function with a hand-written backward",
+    ),
+    Member(
+        "ws_conv_forgetful", "ws_conv.py", "StdConv2dForgetful", "layer", 2, False, (),
+        verdict(
+            extra="layer",
+            padding_mode=Expect("fail", "forward calls F.conv2d directly, skipping _conv_forward: padding_mode "
+                                        "'reflect'/'replicate'/'circular' pads with zeros"),
+            dtype_int64=Expect("skipped", "a layer's Parameter holds no int64"),
+            combined=_explained("padding-mode"),
+            grad=_explained("padding-mode"),
+        ),
+        inspiration="weight-standardised StdConv2d of BiT / timm (F.conv2d with self.padding in forward)",
+    ),
+    Member(
+        "ws_conv", "ws_conv.py", "StdConv2d", "layer", 2, False, (),
+        verdict(extra="layer", dtype_int64=Expect("skipped", "a layer's Parameter holds no int64")),
+        inspiration="weight-standardised StdConv2d of BiT / timm, forward through nn.Conv2d._conv_forward",
     ),
 )

@@ -1,0 +1,121 @@
+"""The verdict on one call: what is wrong with the implementation's answer to a `Case`, if anything.
+
+The output must have the problem's shape and dtype and lie within `tolerance.declared_bound` of
+`oracle.solve` (NaN and infinities where IEEE arithmetic puts them); the call must not write into
+its arguments. For a case with a cotangent (the ``grad`` facet) the gradients with respect to
+input, weight and bias must be there, with the shapes and dtype of those arrays, and lie within
+the bounds of `adjoint.vjp`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from conv_equivalence.facets import Case
+
+
+@dataclasses.dataclass
+class Failure:
+    kind: str  # values, shape, dtype, type, raised, mutated, crash, timeout, grad
+    message: str
+    part: str = "output"
+    """What differs: ``output``, or (kind ``grad``) the ``input``, ``weight`` or ``bias`` gradient."""
+    got: np.ndarray | None = None
+    expected: np.ndarray | None = None
+    marks: tuple[tuple[int, ...], ...] = ()
+    atol: float = 0.0
+    summary: str = ""
+
+    @property
+    def headline(self) -> str:
+        """One line for the facet table."""
+        if self.summary:
+            return self.summary
+        lines = self.message.strip().splitlines()
+        return (lines[-1] if self.kind == "raised" else lines[0])[:100] if lines else self.kind
+
+    @property
+    def status(self) -> str:
+        return self.kind if self.kind in ("crash", "timeout") else "fail"
+
+
+def judge(case: Case, reply: dict[str, Any], precision: str, convention: str) -> Failure | None:
+    """What is wrong with the implementation's answer to ``case``, or ``None``."""
+    from conv_equivalence.oracle import solve
+    from conv_equivalence.tolerance import compare, declared_bound
+
+    kind = reply["kind"]
+    if kind in ("crash", "timeout"):
+        return Failure(kind, reply["message"])
+    if kind == "raised":
+        return Failure("raised", reply["traceback"], part="backward" if reply.get("stage") == "backward" else "output")
+    p = case.problem
+    if reply["mutated"]:
+        return Failure("mutated", f"the implementation wrote into its {' and '.join(reply['mutated'])} "
+                                  "(torch's convolution never does)")
+    out = reply["out"]
+    wanted = {"torch": "torch.Tensor", "layer": "torch.Tensor", "jax": "jax.Array"}.get(convention, "numpy.ndarray")
+    if out is None:
+        return Failure("type", f"the implementation returned a {reply['type']}, not a {wanted}")
+    if out.shape != p.output_shape:
+        shape = p.output_shape if not convention.startswith("nhwc") else (p.output_shape[0], *p.output_shape[2:], p.output_shape[1])
+        return Failure("shape", f"the implementation returned shape {tuple(reply['shape'])}; torch returns {shape}", got=out)
+    if reply["dtype"] != p.dtype:
+        return Failure("dtype", f"the implementation returned {reply['dtype']} for {p.dtype} input; torch returns {p.dtype}", got=out)
+    expected = solve(p)
+    bound = declared_bound(p, precision)
+    mismatch = compare(out, expected, bound)
+    if mismatch is not None:
+        marks = tuple(tuple(int(i) for i in pos) for pos in np.argwhere(_differs(out, expected, bound)))
+        return Failure("values", mismatch.describe(), got=out, expected=expected, marks=marks,
+                       atol=float(mismatch.bound[0]), summary=f"values differ at {mismatch.count} of {mismatch.total} output elements")
+    if case.cotangent is None or reply.get("grads") is None:
+        return None
+    return judge_gradients(case, reply["grads"], precision)
+
+
+def judge_gradients(case: Case, grads: dict[str, Any], precision: str) -> Failure | None:
+    """What is wrong with the gradients the implementation's backward gave for ``case.cotangent``."""
+    from conv_equivalence.adjoint import vjp
+    from conv_equivalence.tolerance import compare
+
+    p = case.problem
+    assert case.cotangent is not None
+    want = vjp(p, case.cotangent, precision)
+    shapes = {"input": p.x.shape, "weight": p.weight.shape, "bias": None if p.bias is None else p.bias.shape}
+    for name, expected, bound in (("input", want.x, want.x_bound), ("weight", want.weight, want.weight_bound),
+                                  ("bias", want.bias, want.bias_bound)):
+        if name not in grads or expected is None:
+            continue  # not checked (a layer's re-parametrised weight), or no bias
+        got = grads[name]
+        if got is None:
+            return Failure("grad", f"the {name} gradient is missing: autograd reports the output does not depend on the "
+                                   f"{name} (a backward that returns None for it, or a detached computation)",
+                           part=name, summary=f"no {name} gradient")
+        if got["out"] is None or tuple(got["shape"]) != shapes[name]:
+            return Failure("grad", f"the {name} gradient has shape {got['shape']}; the {name} has {shapes[name]}", part=name,
+                           summary=f"{name} gradient of shape {tuple(got['shape'] or ())}, not {shapes[name]}")
+        if got["dtype"] != p.dtype:
+            return Failure("grad", f"the {name} gradient is {got['dtype']}; the {name} is {p.dtype}", part=name)
+        mismatch = compare(got["out"], expected, bound)
+        if mismatch is not None:
+            marks = tuple(tuple(int(i) for i in pos) for pos in np.argwhere(_differs(got["out"], expected, bound)))
+            zero = " (it is all zero)" if not np.any(got["out"]) else ""
+            return Failure("grad", mismatch.describe(), got=got["out"], expected=np.asarray(expected), marks=marks,
+                           atol=float(mismatch.bound[0]), part=name,
+                           summary=f"{name} gradient differs at {mismatch.count} of {mismatch.total} elements{zero}")
+    return None
+
+
+def _differs(got: np.ndarray, expected: np.ndarray, bound: Any) -> np.ndarray:
+    with np.errstate(invalid="ignore", over="ignore"):
+        g, e = got.astype(np.complex128), expected.astype(np.complex128)
+        same_nan = np.isnan(g) & np.isnan(e)
+        finite = np.isfinite(g) & np.isfinite(e)
+        close = finite & (np.abs(g - e) <= np.broadcast_to(bound, e.shape))
+        return ~(same_nan | close | (~finite & (g == e)))
+
+
