@@ -90,7 +90,7 @@ def _fold(a: np.ndarray, sizes: tuple[int, ...], pads: tuple[tuple[int, int], ..
             continue
         source = np.pad(np.arange(n), pair, mode=numpy_pad_mode(mode))
         folded = np.zeros((*a.shape[:axis], n, *a.shape[axis + 1:]), dtype=a.dtype)
-        np.add.at(folded, (slice(None),) * axis + (source,), a)
+        np.add.at(folded, (slice(None),) * axis + (source,), a)  # type: ignore[arg-type]
         a = folded
     return a
 

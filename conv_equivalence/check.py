@@ -27,7 +27,7 @@ from conv_equivalence.conventions import CONVENTIONS, DEVICES
 from conv_equivalence.conventions import dtypes as convention_dtypes
 from conv_equivalence.conventions import layouts as convention_layouts
 from conv_equivalence.facets import Case, Facet
-from conv_equivalence.judge import Failure, judge
+from conv_equivalence.judge import Failure, Unusable, judge
 from conv_equivalence.runner import LoadFailed, Runner, Target
 from conv_equivalence.runner import time_limit as checked_time_limit
 from conv_equivalence.tolerance import PRECISIONS
@@ -137,6 +137,8 @@ def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, con
         if known(case.problem) is not None:
             reject()
         reply = runner.call(case.call_data())
+        if reply["kind"] == "usage":
+            raise Unusable(reply["message"])
         result.warnings.update(reply.get("warnings", ()))
         if reply["kind"] == "declined":
             result.declined += 1
@@ -237,6 +239,10 @@ def _explain(results: dict[str, FacetResult], facets: list[Facet], runner: Runne
     fails inside a more basic facet that failed too."""
     for i, facet in enumerate(facets):
         r = results[facet.name]
+        if facet.name == "double-grad" and results.get("grad") and results["grad"].status in FAILING and \
+                r.failure is not None and not r.failure.part.startswith("double"):
+            r.status, r.note = "explained", "fails as grad does: its first-order backward"
+            continue
         if facet.name == "plain" or r.status not in FAILING or r.counterexample is None or \
                 (r.failure is not None and r.failure.part != "output"):
             continue  # a backward's own failure is not explained by a forward's
@@ -364,13 +370,18 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
             bases[facet.name] = fct.base_dtype(allowed) if facet.name.startswith("dtype:") else base
             whole = facet.name in ("plain", "combined", "grad")
             r = _search(facet, opts, runner, prec, convention, settings_ if whole else narrow, seed, reference.known_issue,
-                        _early(results, facets[:index] if facet.name in ("combined", "grad") else facets[:1], bases,
+                        _early(results, facets[:index] if facet.name in ("combined", "grad", "double-grad") else facets[:1], bases,
                                runner, opts, prec, convention))
             if facet.name == "plain" and r.status in ("pass", "declined", "skipped") and r.examples < MIN_CHECKED:
                 r.status = "fail"
                 r.note = f"only {r.examples} example(s) checked, {r.declined} declined: too few to pass"
+            elif r.status == "pass" and r.examples < MIN_CHECKED and r.declined > r.examples:
+                r.status = "declined"  # not a failure, but too little checked to call it a pass
+                r.note = f"only {r.examples} example(s) checked, {r.declined} declined: too few to call it a pass"
             results[facet.name] = r
         _explain(results, [f for f in facets if f.name in results], runner, opts, bases, opts.precision, convention)
+    except Unusable as exc:
+        raise UsageError(str(exc)) from None
     finally:
         runner.close()
     from conv_equivalence.reproduce import snippet

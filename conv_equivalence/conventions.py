@@ -236,7 +236,8 @@ def carrier(out: Any, convention: str) -> tuple[np.ndarray | None, str, str | No
 def user_traceback(exc: BaseException, limit: int = 8) -> str:
     """The innermost frames of the user's code (the checker's own frames left out), then the exception."""
     here = {str(Path(__file__).resolve()), str(Path(__file__).with_name("runner.py").resolve())}
-    autograd = str(Path(sys.modules["torch"].__file__).parent / "autograd") if "torch" in sys.modules else "\0"
+    torch_file = getattr(sys.modules.get("torch"), "__file__", None)
+    autograd = str(Path(torch_file).parent / "autograd") if torch_file else "\0"  # torch's own frames of a backward
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if str(Path(f.filename).resolve()) not in here and not f.filename.startswith(autograd)]
     text = "".join(traceback.format_list(frames[-limit:]))
@@ -251,6 +252,31 @@ def declines(exc: BaseException, names: tuple[str, ...]) -> bool:
     return any(cls.__name__ in wanted or f"{cls.__module__}.{cls.__qualname__}" in wanted for cls in type(exc).__mro__)
 
 
+class LayerUnusable(Exception):
+    """The layer class cannot be built or loaded the way ``--layer`` does it: a usage error, not a verdict."""
+
+
+def layer_arguments(w_shape: tuple[int, ...], p: dict[str, Any], transposed: bool, groups: int, bias: bool,
+                    padding_mode: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """``torch.nn.Conv{N}d``'s constructor arguments for a weight of this shape: ``kernel_size`` an int
+    where square, ``padding_mode`` only where it is not the default ``'zeros'``."""
+    kernel = tuple(w_shape[2:])
+    size: Any = kernel[0] if len(set(kernel)) == 1 else kernel
+    if transposed:
+        return ((w_shape[0], w_shape[1] * groups, size),
+                {"stride": p["stride"], "padding": p["padding"], "output_padding": p["output_padding"], "groups": groups,
+                 "bias": bias, "dilation": p["dilation"]})
+    kwargs = {"stride": p["stride"], "padding": p["padding"], "dilation": p["dilation"], "groups": groups, "bias": bias}
+    if padding_mode != "zeros":
+        kwargs["padding_mode"] = padding_mode
+    return (w_shape[1] * groups, w_shape[0], size), kwargs
+
+
+def call_text(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    """``(1, 2, stride=1)``: the arguments as Python source."""
+    return "(" + ", ".join([*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())]) + ")"
+
+
 def _layer(cls: Callable[..., Any], x: Any, w: Any, b: Any, p: dict[str, Any], transposed: bool,
            padding_mode: str) -> tuple[Any, list[Any]]:
     """Build the layer class as `torch.nn.Conv{N}d` is built, load ``w`` and ``b`` into it; the layer
@@ -258,13 +284,15 @@ def _layer(cls: Callable[..., Any], x: Any, w: Any, b: Any, p: dict[str, Any], t
     import torch
 
     groups = p["groups"]
-    kernel = tuple(w.shape[2:])
-    if transposed:
-        layer = cls(w.shape[0], w.shape[1] * groups, kernel, stride=p["stride"], padding=p["padding"],
-                    output_padding=p["output_padding"], groups=groups, bias=b is not None, dilation=p["dilation"])
-    else:
-        layer = cls(w.shape[1] * groups, w.shape[0], kernel, stride=p["stride"], padding=p["padding"],
-                    dilation=p["dilation"], groups=groups, bias=b is not None, padding_mode=padding_mode)
+    args, kwargs = layer_arguments(tuple(w.shape), p, transposed, groups, b is not None, padding_mode)
+    try:
+        layer = cls(*args, **kwargs)
+    except TypeError as exc:
+        if "padding_mode" in kwargs:  # a class without padding_mode: that facet's examples are declined
+            raise NotImplementedError(f"{getattr(cls, '__name__', cls)} takes no padding_mode ({exc})") from None
+        # it cannot be built as torch.nn.ConvNd is: the check cannot call it at all
+        raise LayerUnusable(f"building {getattr(cls, '__name__', cls)}{call_text(args, kwargs)} raised TypeError: {exc} "
+                            "(--layer builds the class with torch.nn.ConvNd's constructor arguments)") from None
     layer = layer.to(device=w.device, dtype=w.dtype)
     if x.dim() in (4, 5) and not x.is_contiguous() and x.is_contiguous(
             memory_format=torch.channels_last if x.dim() == 4 else torch.channels_last_3d):
@@ -276,8 +304,8 @@ def _layer(cls: Callable[..., Any], x: Any, w: Any, b: Any, p: dict[str, Any], t
     state = layer.state_dict()
     missing = [name for name, a in (("weight", w), ("bias", b)) if a is not None and name not in state]
     if missing:
-        raise TypeError(f"{type(layer).__name__}'s state_dict has no {' or '.join(missing)}: load it through a method "
-                        "conv_equivalence_load(weight, bias) on the layer")
+        raise LayerUnusable(f"{type(layer).__name__}'s state_dict has no {' or '.join(missing)}: give the class a method "
+                            "conv_equivalence_load(self, weight, bias) that stores them (see the README's Layers)")
     with torch.no_grad():
         state.update({"weight": w.detach(), **({"bias": b.detach()} if b is not None else {})})
         layer.load_state_dict(state)
@@ -285,22 +313,50 @@ def _layer(cls: Callable[..., Any], x: Any, w: Any, b: Any, p: dict[str, Any], t
     return layer, [params.get("weight"), params.get("bias") if b is not None else None]
 
 
-def _backward(out: Any, inputs: list[Any], cotangent: np.ndarray, convention: str) -> dict[str, Any]:
+def _backward(out: Any, inputs: list[Any], cotangent: np.ndarray, convention: str, double: bool) -> dict[str, Any]:
     """The gradients of ``out`` against ``cotangent`` for ``inputs`` (input, weight, bias; ``None`` for
-    those not checked), each as a carrier with its dtype and shape, ``None`` where autograd gave none."""
+    those not checked), each as a carrier with its dtype and shape, ``None`` where autograd gave none.
+
+    ``double``: also the gradients of ``s = <dL/dx, x> + <dL/dw, w>`` with respect to the cotangent,
+    the input and the weight (``"double"``; for a bilinear convolution they are ``2 conv(x, w)``,
+    ``2 dL/dx`` and ``2 dL/dw``), or the reason double backward is not supported (``"double_declined"``)."""
     import torch
 
     wanted = [t for t in inputs if t is not None]
-    cot = torch.from_numpy(np.array(cotangent)).to(device=out.device, dtype=out.dtype)
-    grads = iter(torch.autograd.grad(out, wanted, cot, allow_unused=True))
+    cot = torch.from_numpy(np.array(cotangent)).to(device=out.device, dtype=out.dtype).requires_grad_(double)
+    grads = torch.autograd.grad(out, wanted, cot, allow_unused=True, create_graph=double)
     result: dict[str, Any] = {}
-    for name, t in zip(("input", "weight", "bias"), inputs):
-        if t is None:
-            continue
-        g = next(grads)
+    by_name = {}
+    for name, t, g in zip([n for n, t in zip(("input", "weight", "bias"), inputs) if t is not None], wanted, grads):
+        by_name[name] = (t, g)
         array, _, dtype, shape = carrier(g, convention) if g is not None else (None, "", None, None)
         result[name] = None if g is None else {"out": array, "dtype": dtype, "shape": shape}
+    if not double or any(by_name.get(n, (None, None))[1] is None for n in ("input", "weight")):
+        return result
+    (x, gx), (w, gw) = by_name["input"], by_name["weight"]
+    if not (gx.requires_grad or gw.requires_grad):
+        result["double_declined"] = "the gradients have no grad_fn: double backward is not supported"
+        return result
+    s = (gx * x).sum() + (gw * w).sum()
+    try:
+        second = torch.autograd.grad(s, [cot, x, w], allow_unused=True)
+    except RuntimeError as exc:
+        if "once_differentiable" not in str(exc):
+            raise
+        result["double_declined"] = f"double backward is not supported: {str(exc).splitlines()[0][:120]}"
+        return result
+    if second[0] is None:  # torch's answer for a @once_differentiable backward: nothing flows to the cotangent
+        result["double_declined"] = ("double backward is not supported: no gradient reaches the cotangent "
+                                     "(a @once_differentiable backward, or one computed outside autograd)")
+        return result
+    result["double"] = {name: None if g is None else dict(zip(("out", "dtype", "shape"), _pick(carrier(g, convention))))
+                        for name, g in zip(("cotangent", "input", "weight"), second)}
     return result
+
+
+def _pick(described: tuple[Any, ...]) -> tuple[Any, Any, Any]:
+    array, _, dtype, shape = described
+    return array, dtype, shape
 
 
 def invoke(fn: Callable[..., Any], call: dict[str, Any], *, convention: str, transposed: bool, device: str,
@@ -338,7 +394,11 @@ def invoke(fn: Callable[..., Any], call: dict[str, Any], *, convention: str, tra
                     return {"kind": "raised", "message": reason, "traceback": reason + " (--grad requires gradients)",
                             "warnings": _warnings(caught)}
                 stage = "backward"
-                grads = _backward(out, [x, *params], cotangent, convention)
+                grads = _backward(out, [x, *params], cotangent, convention, bool(call.get("double")))
+                if "double_declined" in grads:
+                    return {"kind": "declined", "message": grads["double_declined"], "warnings": _warnings(caught)}
+        except LayerUnusable as exc:
+            return {"kind": "usage", "message": str(exc), "warnings": _warnings(caught)}
         except Exception as exc:  # noqa: BLE001 - the user's exception is the verdict's material
             kind = "declined" if declines(exc, decline_on) else "raised"
             where = "backward: " if stage == "backward" else ""

@@ -7,7 +7,9 @@ other facet adds one feature to it: ``stride``, ``padding`` (ints), ``padding-st
 given), ``dtype:<name>`` (one per dtype besides the base), ``layout:channels_last``,
 ``layout:strided``, ``empty-batch`` (batch 0), ``nonfinite`` (NaN and infinities),
 ``large`` (sizes that cross real kernels' tiles and blocks), ``output-padding`` (transposed
-only) and ``combined`` (everything at once). Because the shrinker moves each facet's example
+only), ``padding-mode`` (layers), ``combined`` (everything at once), and ``grad`` and
+``double-grad`` (the backward, and the backward's backward, over everything but NaN/inf and empty
+batches). Because the shrinker moves each facet's example
 towards ``plain``, a defect that lives in one feature shrinks to a counterexample that shows
 that feature and nothing else; and because each facet searches on its own, a defect in one
 cannot hide another.
@@ -35,7 +37,7 @@ from conv_equivalence.strategies import carrier_arrays, problems, round_to
 from conv_equivalence.tolerance import SMALLEST_NORMAL, max_terms, unit_roundoff
 
 FEATURES = ("stride", "padding", "padding-strings", "padding-mode", "dilation", "groups", "bias", "layout:channels_last",
-            "layout:strided", "empty-batch", "nonfinite", "large", "output-padding", "combined", "grad")
+            "layout:strided", "empty-batch", "nonfinite", "large", "output-padding", "combined", "grad", "double-grad")
 """Facet names besides ``plain`` and the ``dtype:<name>`` facets, in the order they are checked."""
 EXCLUDE_WORDS = {
     # the words --exclude has always accepted, and the facets (and dtypes) each one leaves out
@@ -66,12 +68,15 @@ class Case:
     """The gradient of a loss with respect to the output, for the ``grad`` facet: its backward is checked too."""
     require_grad: bool = False
     """Whether an output without ``grad_fn`` fails (``--grad``) rather than declines."""
+    double: bool = False
+    """Whether the backward's own backward is checked too (the ``double-grad`` facet)."""
 
     def call_data(self) -> dict[str, Any]:
         """The call as plain data for the child process and the conventions (`conventions.build`)."""
         p = self.problem
         return {"x": p.x, "weight": p.weight, "bias": p.bias, "dtype": p.dtype, "layout": p.layout, "args": self.args,
-                "padding_mode": p.spec.padding_mode, "cotangent": self.cotangent, "require_grad": self.require_grad}
+                "padding_mode": p.spec.padding_mode, "cotangent": self.cotangent, "require_grad": self.require_grad,
+                "double": self.double}
 
     def with_problem(self, problem: ConvProblem) -> Case:
         """The same call on another problem; the cotangent cut or extended (with ones) to its output."""
@@ -227,10 +232,12 @@ def build(reference: Capabilities, options: Options, base: str) -> list[Facet]:
         skip = ("excluded (--exclude)" if "grad" in ex else None) or (
             None if real else "no dtype with gradients (float16, bfloat16, float32, float64) is allowed") or (
             "declared --precision fft: no gradient bound is derived for FFT convolutions" if options.precision == "fft" else None)
-        facets.append(Facet("grad", dataclasses.replace(every, dtypes=real or every.dtypes, empty_batch=False),
-                            ("integers", "floats"), paddings,
-                            frozenset(("stride", "padding", "padding-strings", "padding-mode", "dilation", "groups", "bias",
-                                       "dtype", "layout", "output-padding", "grad")), skip))
+        for name in ("grad", "double-grad"):
+            facets.append(Facet(name, dataclasses.replace(every, dtypes=real or every.dtypes, empty_batch=False),
+                                ("integers", "floats"), paddings,
+                                frozenset(("stride", "padding", "padding-strings", "padding-mode", "dilation", "groups",
+                                           "bias", "dtype", "layout", "output-padding", "grad")),
+                                ("excluded (--exclude)" if name in ex else None) or skip))
     return facets
 
 
@@ -325,12 +332,12 @@ def cases(draw: st.DrawFn, facet: Facet, options: Options) -> Case:
     args: dict[str, Any] = {"stride": _forms(draw, s.stride), "padding": _forms(draw, s.padding),
                             "dilation": _forms(draw, s.dilation), "groups": s.groups}
     args["output_padding"] = _forms(draw, s.output_padding) if s.transposed else None
-    if facet.name != "grad":
+    if facet.name not in ("grad", "double-grad"):
         return Case(problem, args)
     cotangent = draw(carrier_arrays(problem.output_shape, problem.dtype, "integers" if kind == "integers" else "floats"))
     if options.precision in _PRECISION_LIMIT and unit_roundoff(problem.dtype) < unit_roundoff(options.precision):
         cotangent = _round(cotangent, options.precision)
-    return Case(problem, args, cotangent, options.grad == "require")
+    return Case(problem, args, cotangent, options.grad == "require", facet.name == "double-grad")
 
 
 def _explicit(problem: ConvProblem, keep: frozenset[str]) -> ConvProblem | None:

@@ -17,6 +17,11 @@ import numpy as np
 from conv_equivalence.facets import Case
 
 
+class Unusable(BaseException):
+    """The callable cannot be used as declared (a layer class that cannot be built or loaded): the check
+    stops with a usage error. A BaseException, so that Hypothesis does not shrink it as a failure."""
+
+
 @dataclasses.dataclass
 class Failure:
     kind: str  # values, shape, dtype, type, raised, mutated, crash, timeout, grad
@@ -48,6 +53,8 @@ def judge(case: Case, reply: dict[str, Any], precision: str, convention: str) ->
     from conv_equivalence.tolerance import compare, declared_bound
 
     kind = reply["kind"]
+    if kind == "usage":
+        raise Unusable(reply["message"])
     if kind in ("crash", "timeout"):
         return Failure(kind, reply["message"])
     if kind == "raised":
@@ -70,8 +77,9 @@ def judge(case: Case, reply: dict[str, Any], precision: str, convention: str) ->
     mismatch = compare(out, expected, bound)
     if mismatch is not None:
         marks = tuple(tuple(int(i) for i in pos) for pos in np.argwhere(_differs(out, expected, bound)))
-        return Failure("values", mismatch.describe(), got=out, expected=expected, marks=marks,
-                       atol=float(mismatch.bound[0]), summary=f"values differ at {mismatch.count} of {mismatch.total} output elements")
+        forward = "the forward's " if case.cotangent is not None else ""
+        return Failure("values", mismatch.describe(), got=out, expected=expected, marks=marks, atol=float(mismatch.bound[0]),
+                       summary=f"{forward}values differ at {mismatch.count} of {mismatch.total} output elements")
     if case.cotangent is None or reply.get("grads") is None:
         return None
     return judge_gradients(case, reply["grads"], precision)
@@ -88,7 +96,7 @@ def judge_gradients(case: Case, grads: dict[str, Any], precision: str) -> Failur
     shapes = {"input": p.x.shape, "weight": p.weight.shape, "bias": None if p.bias is None else p.bias.shape}
     for name, expected, bound in (("input", want.x, want.x_bound), ("weight", want.weight, want.weight_bound),
                                   ("bias", want.bias, want.bias_bound)):
-        if name not in grads or expected is None:
+        if name not in grads or expected is None or bound is None:
             continue  # not checked (a layer's re-parametrised weight), or no bias
         got = grads[name]
         if got is None:
@@ -107,6 +115,39 @@ def judge_gradients(case: Case, grads: dict[str, Any], precision: str) -> Failur
             return Failure("grad", mismatch.describe(), got=got["out"], expected=np.asarray(expected), marks=marks,
                            atol=float(mismatch.bound[0]), part=name,
                            summary=f"{name} gradient differs at {mismatch.count} of {mismatch.total} elements{zero}")
+    if not case.double or grads.get("double") is None:
+        return None
+    return _judge_double(case, grads["double"], want, precision)
+
+
+def _judge_double(case: Case, second: dict[str, Any], want: Any, precision: str) -> Failure | None:
+    """Double backward: for ``s = <dL/dx, x> + <dL/dw, w>`` the gradients with respect to the cotangent,
+    the input and the weight are ``2 conv(x, w)`` (no bias), ``2 dL/dx`` and ``2 dL/dw``, each a sum
+    of two terms within their bounds (and the rounding of that sum)."""
+    from conv_equivalence.oracle import solve
+    from conv_equivalence.tolerance import compare, declared_bound, unit_roundoff
+
+    p = case.problem
+    unbiased = p.replace(bias=None)
+    u = unit_roundoff(p.dtype)
+    for name, single, bound, shape in (("cotangent", solve(unbiased), declared_bound(unbiased, precision), p.output_shape),
+                                       ("input", want.x, want.x_bound, p.x.shape),
+                                       ("weight", want.weight, want.weight_bound, p.weight.shape)):
+        got = second.get(name)
+        what = f"second-order {name} gradient (of <dL/dx, x> + <dL/dw, w>)"
+        if got is None or got["out"] is None or tuple(got["shape"]) != tuple(shape):
+            return Failure("grad", f"the {what} is {'missing' if got is None else 'of shape ' + str(got['shape'])}; "
+                                   f"it must have shape {tuple(shape)}", part=f"double {name}")
+        expected = 2 * np.asarray(single)
+        bound = np.broadcast_to(np.asarray(bound, dtype=np.float64), expected.shape)
+        with np.errstate(invalid="ignore"):
+            total = 2 * bound + np.where(bound == 0, 0.0, 2 * u * (np.abs(expected) + 2 * bound))
+        mismatch = compare(got["out"], expected, total)
+        if mismatch is not None:
+            marks = tuple(tuple(int(i) for i in pos) for pos in np.argwhere(_differs(got["out"], expected, total)))
+            return Failure("grad", f"{what}: " + mismatch.describe(), got=got["out"], expected=expected, marks=marks,
+                           atol=float(mismatch.bound[0]), part=f"double {name}",
+                           summary=f"double backward: {name} part differs at {mismatch.count} of {mismatch.total} elements")
     return None
 
 

@@ -167,15 +167,12 @@ def snippet(case: Case, failure_kind: str, atol: float, *, target: str, fn_ref: 
 
 def _layer_code(name: str, cls: str, case: Case, dtype: str, hook: bool = True) -> list[str]:
     """``name = cls(...)`` built as ``torch.nn.Conv{N}d`` is, in ``dtype``, holding ``w`` and ``b``."""
-    p, a = case.problem, case.args
+    from conv_equivalence.conventions import call_text, layer_arguments
+
+    p = case.problem
     s, w = p.spec, p.weight
-    kernel = tuple(w.shape[2:])
-    if s.transposed:
-        build = (f"{cls}({w.shape[0]}, {w.shape[1] * s.groups}, {kernel!r}, stride={a['stride']!r}, padding={a['padding']!r}, "
-                 f"output_padding={a['output_padding']!r}, groups={s.groups}, bias={p.bias is not None}, dilation={a['dilation']!r})")
-    else:
-        build = (f"{cls}({w.shape[1] * s.groups}, {w.shape[0]}, {kernel!r}, stride={a['stride']!r}, padding={a['padding']!r}, "
-                 f"dilation={a['dilation']!r}, groups={s.groups}, bias={p.bias is not None}, padding_mode={s.padding_mode!r})")
+    args, kwargs = layer_arguments(tuple(w.shape), case.args, s.transposed, s.groups, p.bias is not None, s.padding_mode)
+    build = cls + call_text(args, kwargs)
     lines = [f"{name} = {build}.to({dtype})"]
     if p.layout == "channels_last" and w.ndim in (4, 5):
         lines.append(f"{name} = {name}.to(memory_format=torch.channels_last{'_3d' if w.ndim == 5 else ''})")
@@ -207,9 +204,18 @@ def _autograd_lines(case: Case, failure_kind: str, atol: float, layer: bool, par
         wrt = "[x, w] + ([] if b is None else [b])"
     if failure_kind in ("crash", "timeout") or (failure_kind == "raised" and part != "backward"):
         return lines + [f"# the call above {'ended the process' if failure_kind == 'crash' else 'did not return' if failure_kind == 'timeout' else 'raises'}"]
+    double = part.startswith("double")
+    w_leaf = "layer.weight" if layer else "w"
     if grad:
-        lines += [_array_code("cotangent", case.cotangent, p.dtype, "contiguous", "torch"),  # type: ignore[arg-type]
-                  f"got_grads = torch.autograd.grad(got, {wrt}, cotangent, allow_unused=True)"]
+        lines.append(_array_code("cotangent", case.cotangent, p.dtype, "contiguous", "torch"))  # type: ignore[arg-type]
+        if double:
+            lines += ["cotangent.requires_grad_()",
+                      f"got_grads = torch.autograd.grad(got, {wrt}, cotangent, create_graph=True)",
+                      "# double backward: the gradients of <dL/dx, x> + <dL/dw, w> for the cotangent, input and weight",
+                      f"got_grads = torch.autograd.grad((got_grads[0] * x).sum() + (got_grads[1] * {w_leaf}).sum(), "
+                      f"[cotangent, x, {w_leaf}], allow_unused=True)"]
+        else:
+            lines.append(f"got_grads = torch.autograd.grad(got, {wrt}, cotangent, allow_unused=True)")
         if failure_kind == "raised":
             return lines + ["# the backward above raises"]
     x64 = f"x.detach().to({wide}).requires_grad_()" if grad else f"x.to({wide})"
@@ -226,8 +232,17 @@ def _autograd_lines(case: Case, failure_kind: str, atol: float, layer: bool, par
     if not grad or part == "output":
         lines += ["assert isinstance(got, torch.Tensor), type(got)", f"assert got.dtype == torch.{p.dtype}, got.dtype"]
         return lines + _compare(wide, atol)
-    index = {"input": 0, "weight": 1, "bias": 2}.get(part, 0)
-    lines += [f"expected_grads = torch.autograd.grad(expected, {ref_wrt}, cotangent.to({wide}))",
+    if double:
+        index = {"double cotangent": 0, "double input": 1, "double weight": 2}.get(part, 0)
+        ref_w = "reference.weight" if layer else "w64"
+        lines += ["cotangent64 = cotangent.detach().to(torch.float64).requires_grad_()",
+                  f"expected_grads = torch.autograd.grad(expected, [x64, {ref_w}], cotangent64, create_graph=True)",
+                  f"expected_grads = torch.autograd.grad((expected_grads[0] * x64).sum() + (expected_grads[1] * {ref_w}).sum(), "
+                  f"[cotangent64, x64, {ref_w}])"]
+    else:
+        index = {"input": 0, "weight": 1, "bias": 2}.get(part, 0)
+        lines.append(f"expected_grads = torch.autograd.grad(expected, {ref_wrt}, cotangent.to({wide}))")
+    lines += [
               f"got, expected = got_grads[{index}], expected_grads[{index}]  # the {part} gradient",
               f"assert got is not None, 'no {part} gradient'",
               f"assert got.shape == expected.shape and got.dtype == torch.{p.dtype}, (got.shape, got.dtype)"]

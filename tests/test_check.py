@@ -363,3 +363,31 @@ def test_layer_and_grad_usage_errors() -> None:
     assert both.returncode == 2 and "one of the two" in both.stderr
     with pytest.raises(UsageError, match="--grad needs torch tensors"):
         check_conv("tests.broken.conventions:numpy_conv", convention="numpy", grad=True)
+
+
+def test_double_backward_is_checked_where_it_is_supported() -> None:
+    result = check_conv("tests.broken:detached_backward", ndim=1, profile=CI, only=["grad", "double-grad"],
+                        raise_on_failure=False)
+    assert result.facet("grad").status == "pass", result.report()
+    double = result.facet("double-grad")
+    assert double.status == "fail" and double.failure is not None and double.failure.part.startswith("double"), result.report()
+    snippet = double.reproduction or ""
+    assert "create_graph=True" in snippet
+    run = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 1 and "AssertionError" in run.stderr, (snippet, run.stderr)
+    fixed = subprocess.run([sys.executable, "-c", snippet.replace(".detached_backward", ".correct")], capture_output=True,
+                           text=True, timeout=120, cwd=ROOT, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    assert fixed.returncode == 0, (snippet, fixed.stderr)
+
+
+def test_what_a_layer_or_backward_cannot_do_declines_or_is_a_usage_error() -> None:
+    no_mode = check_conv("tests.broken:NoPaddingMode", convention="layer", profile=CI, only=["plain", "padding-mode"])
+    assert no_mode.facet("padding-mode").status == "declined" and "padding_mode" in no_mode.facet("padding-mode").note
+    with pytest.raises(UsageError, match="state_dict has no weight: give the class a method conv_equivalence_load"):
+        check_conv("tests.broken:StoresV", convention="layer", profile=CI, only=["plain"])
+    once = check_conv("tests.broken:once_differentiable", ndim=1, profile=CI, only=["plain", "grad", "double-grad"],
+                      equal_per_axis=True, raise_on_failure=False)
+    double = once.facet("double-grad")
+    assert double.status == "declined" and any("once_differentiable" in r for r in double.declined_reasons), once.report()
+    assert once.facet("grad").status in ("pass", "declined") and once.facet("grad").examples > 0, once.report()

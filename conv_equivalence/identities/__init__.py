@@ -72,7 +72,7 @@ class Identity:
 
 
 _REGISTRY: dict[str, Identity] = {}
-_MODULES = ("agreement", "structure", "transposed", "gradients", "algebra", "native",
+_MODULES = ("agreement", "structure", "transposed", "gradients", "algebra", "native", "native_lax",
             "beliefs_signal", "beliefs_numeric", "beliefs_torch", "beliefs_ndimage", "beliefs_frameworks",
             "beliefs_native")
 _loaded = False

@@ -223,6 +223,73 @@ class ForgetsDilation(torch.nn.Conv2d):
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, 1, self.groups)
 
 
+class _DetachedBackward(torch.autograd.Function):
+    """Right first-order gradients, computed from detached saved tensors: the backward's own backward
+    (double backward) misses every term through the weight and the input."""
+
+    @staticmethod
+    def forward(ctx, x, w, stride, padding, dilation, groups):  # type: ignore[no-untyped-def]
+        ctx.save_for_backward(x, w)
+        ctx.conf = (stride, padding, dilation, groups)
+        return _conv(x, w, None, stride, padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, grad):  # type: ignore[no-untyped-def]
+        x, w = (t.detach() for t in ctx.saved_tensors)
+        stride, padding, dilation, groups = ctx.conf
+        nd = x.dim() - 2
+        grad_x = getattr(torch.nn.grad, f"conv{nd}d_input")(x.shape, w, grad, stride, padding, dilation, groups)
+        grad_w = getattr(torch.nn.grad, f"conv{nd}d_weight")(x, w.shape, grad, stride, padding, dilation, groups)
+        return grad_x, grad_w, None, None, None, None
+
+
+def detached_backward(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    if isinstance(padding, str):
+        raise NotImplementedError("padding strings")
+    out = _DetachedBackward.apply(x, w, stride, padding, dilation, groups)
+    return out if b is None else out + b.reshape(1, -1, *([1] * (x.dim() - 2)))
+
+
+class NoPaddingMode(torch.nn.Conv2d):
+    """A layer whose constructor has no padding_mode (its padding-mode facet declines)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,  # type: ignore[no-untyped-def]
+                 bias=True):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias)
+
+
+class StoresV(torch.nn.Module):
+    """A layer with no ``weight`` in its state_dict and no load hook: it cannot be checked as it is."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__()
+        self.v = torch.nn.Parameter(torch.ones(out_channels, in_channels, *torch.nn.modules.utils._pair(kernel_size)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(x, self.v)
+
+
+class _OnceDifferentiable(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, w):  # type: ignore[no-untyped-def]
+        ctx.save_for_backward(x, w)
+        return _conv(x, w)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad):  # type: ignore[no-untyped-def]
+        x, w = ctx.saved_tensors
+        nd = x.dim() - 2
+        return (getattr(torch.nn.grad, f"conv{nd}d_input")(x.shape, w, grad),
+                getattr(torch.nn.grad, f"conv{nd}d_weight")(x, w.shape, grad))
+
+
+def once_differentiable(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    if b is not None or stride not in (1, (1,)) or padding not in (0, (0,), "valid") or dilation not in (1, (1,)) or groups != 1:
+        raise NotImplementedError("plain convolutions only")
+    return _OnceDifferentiable.apply(x, w)
+
+
 MINIMAL: dict[str, tuple[str, int, int]] = {
     # name: (the facet that fails, ndim, elements of the smallest counterexample)
     "flipped_last_axis": ("plain", 1, 4),
@@ -239,4 +306,8 @@ MINIMAL: dict[str, tuple[str, int, int]] = {
     "rounds_half": ("dtype:float16", 1, 2),
     "writes_input": ("plain", 1, 2),
     "segfaults": ("plain", 1, 3),
+    # the weight gradient is zero: one input sample, one weight tap (and one cotangent value), all non-zero
+    "zero_weight_grad": ("grad", 1, 2),
+    # double backward through detached tensors: 1 x 1 with a non-zero weight and cotangent
+    "detached_backward": ("double-grad", 1, 2),
 }
