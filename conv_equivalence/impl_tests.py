@@ -22,7 +22,7 @@ def pytest_generate_tests(metafunc: Any) -> None:
         transposed = config.getoption("--conv-transposed")
         reference = get_backend("torch.functional.conv_transpose" if transposed else "torch.functional.conv")
         dtypes = reference.capabilities.dtypes
-        opts = facets.Options(ndim=config.getoption("--conv-ndim"), transposed=transposed, dtypes=dtypes)
+        opts = facets.Options(ndim=config.getoption("--conv-ndim"), transposed=transposed, dtypes=dtypes, grad="auto")
         names = [f.name for f in facets.build(reference.capabilities, opts, facets.base_dtype(dtypes))]
         metafunc.parametrize("facet_name", names)
 

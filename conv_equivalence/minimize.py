@@ -3,8 +3,9 @@
 The strategies draw an input's length as the smallest valid length plus an extra, so a kernel
 one tap shorter with the same input is two coordinated changes for the shrinker, and a local
 minimum (a 2-tap kernel where 1 tap and 2 samples would do) can remain. This pass tries, until
-none helps: one batch item, fewer output and input channels, one tap fewer or one sample fewer at
-either end of each axis, and each non-zero element (of the cotangent too) set to 0; it keeps a candidate that the facet
+none helps: stride, dilation, padding or output_padding back to its default, one batch item,
+fewer output and input channels, one tap fewer or one sample fewer at either end of each axis,
+and each non-zero element (of the cotangent too) set to 0; it keeps a candidate that the facet
 could have drawn and that still fails the same way.
 """
 
@@ -71,6 +72,21 @@ def _candidates(case: Case) -> Iterator[ConvProblem]:
             yield candidate
 
 
+def _simpler_parameters(case: Case) -> Iterator[Case]:
+    """The case with one of stride, dilation, padding or output_padding back to its default, where the
+    arrays still make a valid problem (the output, and a cotangent with it, changes shape)."""
+    s = case.problem.spec
+    for name, default in (("stride", 1), ("dilation", 1), ("padding", 0), ("output_padding", 0)):
+        value = getattr(s, name)
+        if isinstance(value, str) or all(v == default for v in value) or (name == "output_padding" and not s.transposed):
+            continue
+        try:
+            problem = case.problem.replace(spec=s.replace(**{name: default}))
+        except ValueError:
+            continue
+        yield dataclasses.replace(case.with_problem(problem), args={**case.args, name: default})
+
+
 def _cotangents(case: Case) -> Iterator[Case]:
     """The case with one more element of its cotangent (the ``grad`` facet's) set to 0."""
     cot = case.cotangent
@@ -88,7 +104,8 @@ def minimize(case: Case, fails: Callable[[Case], bool], allowed: Callable[[Case]
     improved = True
     while improved and calls < budget:
         improved = False
-        for candidate in itertools.chain((case.with_problem(p) for p in _candidates(case)), _cotangents(case)):
+        for candidate in itertools.chain(_simpler_parameters(case), (case.with_problem(p) for p in _candidates(case)),
+                                         _cotangents(case)):
             if not allowed(candidate):
                 continue
             calls += 1

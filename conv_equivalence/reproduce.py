@@ -88,10 +88,12 @@ def _loader(target: str, fn_ref: tuple[str, str] | None) -> str:
                 f"_spec = importlib.util.spec_from_file_location('impl_module', {os.path.abspath(location)!r})\n"
                 "_module = importlib.util.module_from_spec(_spec)\n_spec.loader.exec_module(_module)\n"
                 f"impl = _module.{attr}")
+    # the directory the check ran in, searched last as the check searched it: the snippet runs from anywhere
+    here = f"import sys\nsys.path.append({os.getcwd()!r})\n"
     if location:
-        return f"import importlib\nimpl = importlib.import_module({location!r}).{attr}"
+        return f"import importlib\n{here}impl = importlib.import_module({location!r}).{attr}"
     if fn_ref and fn_ref[0] != "__main__" and "<locals>" not in fn_ref[1]:
-        return f"import importlib\nimpl = importlib.import_module({fn_ref[0]!r}).{fn_ref[1]}"
+        return f"import importlib\n{here}impl = importlib.import_module({fn_ref[0]!r}).{fn_ref[1]}"
     return "impl = ...  # your convolution (it could not be named by module and attribute)"
 
 

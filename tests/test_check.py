@@ -41,7 +41,7 @@ def _names(ndim: int, transposed: bool = False) -> list[str]:
 def test_facet_names_are_the_interface() -> None:
     assert _names(2) == ["plain", "dtype:float16", "dtype:bfloat16", "dtype:float32", "dtype:complex64", "dtype:complex128",
                          "dtype:int64", "stride", "padding", "padding-strings", "dilation", "groups", "bias",
-                         "layout:channels_last", "layout:strided", "empty-batch", "nonfinite", "large", "combined", "grad"]
+                         "layout:channels_last", "layout:strided", "empty-batch", "nonfinite", "large", "combined", "grad", "double-grad"]
     transposed = _names(1, transposed=True)
     assert "output-padding" in transposed and "padding-strings" not in transposed and "layout:channels_last" not in transposed
 
@@ -274,7 +274,8 @@ def test_pytest_plugin_runs_one_test_per_facet() -> None:
                           "--rootdir", str(ROOT), "-o", "addopts="], cwd=ROOT, capture_output=True, text=True,
                          timeout=600, env=dict(ENV, CONV_EQUIVALENCE_PROFILE="ci"))
     assert "test_conv_impl[bias]" in run.stdout and "1 failed" in run.stdout, run.stdout[-3000:]
-    assert f"{len(_names(1)) - 2} passed" in run.stdout and "1 xfailed" in run.stdout, run.stdout[-3000:]
+    # combined, grad and double-grad meet the bias defect in their forward: explained (xfail)
+    assert f"{len(_names(1)) - 4} passed" in run.stdout and "3 xfailed" in run.stdout, run.stdout[-3000:]
 
 
 def test_a_callable_that_cannot_be_pickled_runs_in_a_forked_worker() -> None:
