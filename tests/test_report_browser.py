@@ -34,6 +34,7 @@ WIDTH, HEIGHT = 1366, 768
 def browser() -> Iterator[Any]:
     if os.environ.get("CONV_EQUIVALENCE_NO_BROWSER") == "1":
         pytest.skip("CONV_EQUIVALENCE_NO_BROWSER=1: no browser on this machine")
+    pytest.importorskip("playwright.sync_api", reason="the browser tests need playwright (the dev extra; tox -e oldest has only test)")
     assert shutil.which(CHROMIUM), f"{CHROMIUM} is missing: apt-get install chromium (or set CONV_EQUIVALENCE_NO_BROWSER=1)"
     from playwright.sync_api import sync_playwright
 
