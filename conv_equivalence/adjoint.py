@@ -15,7 +15,7 @@ For ``y = conv_transpose(x, w)`` the roles turn round: the input gradient is ``c
 samples past ``x``'s length, which ``output_padding`` adds, dropped) and the weight gradient is
 the correlation of ``g`` with ``x``. Every piece is an oracle problem (`ConvProblem`), so the
 values come from `oracle.solve` and the bounds from `tolerance.declared_bound` for the declared
-precision; a fold adds ``m`` values per input sample, within ``gamma_m`` of their magnitudes.
+precision; a fold adds ``m`` values per input sample, within `tolerance.direct_bound` of ``m`` terms.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import numpy as np
 from conv_equivalence.boundary import numpy_pad_mode
 from conv_equivalence.oracle import solve
 from conv_equivalence.problem import ConvProblem, ConvSpec
-from conv_equivalence.tolerance import PRECISION_BITS, declared_bound, gamma, integer_valued, unit_roundoff
+from conv_equivalence.tolerance import PRECISION_BITS, declared_bound, direct_bound, integer_valued, unit_roundoff
 
 
 @dataclass(frozen=True)
@@ -82,15 +82,19 @@ def _weight_gradient(x: np.ndarray, cotangent: np.ndarray, spec: ConvSpec, kerne
     return np.concatenate(values, axis=0), np.concatenate(bounds, axis=0)
 
 
+def _sources(n: int, pair: tuple[int, int], mode: str) -> np.ndarray:
+    """For each sample of an axis of length ``n`` padded by ``pair`` in ``mode``, the input sample it copies."""
+    return np.pad(np.arange(n), pair, mode=numpy_pad_mode(mode))
+
+
 def _fold(a: np.ndarray, sizes: tuple[int, ...], pads: tuple[tuple[int, int], ...], mode: str) -> np.ndarray:
     """The adjoint of padding: each padded sample adds into the input sample it is a copy of."""
     for axis, (n, pair) in enumerate(zip(sizes, pads), start=2):
         if mode == "zeros":
             a = a.take(range(pair[0], pair[0] + n), axis=axis)
             continue
-        source = np.pad(np.arange(n), pair, mode=numpy_pad_mode(mode))
         folded = np.zeros((*a.shape[:axis], n, *a.shape[axis + 1:]), dtype=a.dtype)
-        np.add.at(folded, (slice(None),) * axis + (source,), a)  # type: ignore[arg-type]
+        np.add.at(folded, (slice(None),) * axis + (_sources(n, pair, mode),), a)  # type: ignore[arg-type]
         a = folded
     return a
 
@@ -99,8 +103,7 @@ def _multiplicity(sizes: tuple[int, ...], pads: tuple[tuple[int, int], ...], mod
     """The most padded samples that fold into one input sample."""
     if mode == "zeros":
         return 1
-    return int(np.prod([np.bincount(np.pad(np.arange(n), pair, mode=numpy_pad_mode(mode)), minlength=n).max()
-                        for n, pair in zip(sizes, pads)]))
+    return int(np.prod([np.bincount(_sources(n, pair, mode), minlength=n).max() for n, pair in zip(sizes, pads)]))
 
 
 def _input_gradient(problem: ConvProblem, cotangent: np.ndarray, precision: str) -> tuple[np.ndarray, np.ndarray]:
@@ -130,11 +133,12 @@ def _input_gradient(problem: ConvProblem, cotangent: np.ndarray, precision: str)
 
 
 def _sum_bound(magnitude: np.ndarray, terms: int, dtype: str, integers: bool) -> np.ndarray:
-    """``gamma_(terms-1) * magnitude``: a sum of ``terms`` values of these summed magnitudes, in ``dtype``;
-    zero where integers sum exactly (below ``2**p``)."""
-    u = unit_roundoff(dtype)
-    bound = gamma(max(terms - 1, 0), u) * magnitude if u else np.zeros(magnitude.shape)
-    if integers and u:
+    """`tolerance.direct_bound` for a sum of ``terms`` values of these summed magnitudes, in ``dtype``;
+    zero where integers sum exactly (below ``2**p``), as `tolerance.bound_for` has it."""
+    if not unit_roundoff(dtype):
+        return np.zeros(magnitude.shape)
+    bound = direct_bound(magnitude, terms, dtype)
+    if integers:
         bound = np.where(magnitude < 2.0 ** PRECISION_BITS[dtype], 0.0, bound)
     return np.asarray(bound, dtype=np.float64)
 
