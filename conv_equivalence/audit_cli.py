@@ -54,6 +54,10 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+MAX_JOBS_PER_CORE = 4
+"""--jobs is at most this many worker processes per CPU."""
+
+
 def positive_int(text: str) -> int:
     """argparse type: an integer >= 1."""
     try:
@@ -62,6 +66,15 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
+def job_count(text: str) -> int:
+    """argparse type for --jobs: 1 to `MAX_JOBS_PER_CORE` times the CPU count (each job is a process)."""
+    value = positive_int(text)
+    most = MAX_JOBS_PER_CORE * (os.cpu_count() or 1)
+    if value > most:
+        raise argparse.ArgumentTypeError(f"must be at most {most} ({MAX_JOBS_PER_CORE} worker processes per CPU), got {value}")
     return value
 
 
@@ -233,8 +246,13 @@ def cmd_explain(args: argparse.Namespace, console: Console) -> int:
 
             check_output_file(Path(args.html), "--html")
             return write_catalogue(Path(args.html), args.profile, os.cpu_count() or 1, console)
+        if console.soft_wrap:  # a pipe or a log: whole lines, ids never cut
+            for identity in all_identities():
+                print(f"{identity.id}\t{identity.status}\t{identity.statement}")
+            return 0
         table = Table(title="conv-equivalence catalogue")
-        for column in ("id", "status", "statement"):
+        table.add_column("id", no_wrap=True)
+        for column in ("status", "statement"):
             table.add_column(column)
         for identity in all_identities():
             table.add_row(escape(identity.id), identity.status, escape(identity.statement))
@@ -282,7 +300,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     audit.add_argument("--out", default="conv-audit", help="report directory (default: conv-audit/)")
     audit.add_argument("--baseline", help="expected outcomes (JSON); exit 1 on a changed verdict")
     audit.add_argument("--update-baseline", action="store_true", help="write the outcomes to --baseline instead")
-    audit.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1,
+    audit.add_argument("--jobs", type=job_count, default=os.cpu_count() or 1,
                        help="worker processes (default: all cores)")
     explain = sub.add_parser("explain", help="list the catalogue, or check one identity and show its counterexample")
     explain.add_argument("id", nargs="?")

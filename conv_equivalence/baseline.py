@@ -13,6 +13,7 @@ it (`compare`):
 from __future__ import annotations
 
 import json
+import stat
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ SCHEMA: dict[str, Any] = {
         "additionalProperties": {"enum": list(STATUSES)},
     },
 }
+MAX_BYTES = 16 * 2**20
+"""A baseline larger than this is refused unread (the catalogue's is about 22 KB)."""
 FAILURES = (REGRESSION, ERROR, CRASH)
 """Outcomes that fail the gate whatever the baseline says."""
 
@@ -70,6 +73,11 @@ def parse(data: bytes, known: Iterable[tuple[str, str]]) -> Baseline:
 def load(path: Path, known: Iterable[tuple[str, str]]) -> Baseline:
     """Read and validate the baseline at ``path`` (`BaselineError` saying why it cannot be used)."""
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise BaselineError("not a regular file (a baseline is a JSON file)")
+        if info.st_size > MAX_BYTES:
+            raise BaselineError(f"{info.st_size:,} bytes, more than a baseline's limit of {MAX_BYTES:,}")
         data = path.read_bytes()
     except OSError as exc:
         raise BaselineError(f"cannot read it ({exc.strerror or exc})") from None

@@ -62,6 +62,10 @@ class FacetResult:
     status: str = "pass"
     examples: int = 0
     declined: int = 0
+    exercised: int = 0
+    """Checked examples that used the facet's own feature (`Facet.exercises`)."""
+    declined_feature: int = 0
+    """Declined examples that used it."""
     note: str = ""
     counterexample: Case | None = None
     failure: Failure | None = None
@@ -84,7 +88,8 @@ class CheckResult:
 
     @property
     def verdict(self) -> str:
-        return "fail" if self.failed else "pass"
+        """``pass`` only when no facet failed and at least one passed: a run that checked nothing is no pass."""
+        return "fail" if self.failed or not any(f.status == "pass" for f in self.facets) else "pass"
 
     def facet(self, name: str) -> FacetResult:
         return next(f for f in self.facets if f.name == name)
@@ -125,13 +130,14 @@ def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, con
             explains: Callable[[Case], str | None] = lambda case: None) -> FacetResult:
     from hypothesis import given, reject, settings
     from hypothesis import seed as hypothesis_seed
-    from hypothesis.errors import Unsatisfiable
+    from hypothesis.errors import Flaky, Unsatisfiable
     from hypothesis.reporting import with_reporter
 
     result = FacetResult(facet.name)
     failures: list[tuple[Case, Failure]] = []
     first_failure = [0.0]
     crashes = [0]
+    flaky = [False]
 
     def body(case: Case) -> None:
         if known(case.problem) is not None:
@@ -140,11 +146,14 @@ def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, con
         if reply["kind"] == "usage":
             raise Unusable(reply["message"])
         result.warnings.update(reply.get("warnings", ()))
+        uses = facet.exercises(case)
         if reply["kind"] == "declined":
             result.declined += 1
+            result.declined_feature += uses
             result.declined_reasons[reply["message"].splitlines()[0][:100]] += 1
             reject()
         result.examples += 1
+        result.exercised += uses
         failure = judge(case, reply, precision, convention)
         if failure is None:
             return
@@ -177,6 +186,8 @@ def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, con
             stopped = True
         except Unsatisfiable:
             pass
+        except Flaky:  # the same call failed once and not again: the implementation keeps state or is random
+            flaky[0] = True
         except AssertionError:
             pass
     result.seconds = time.perf_counter() - start
@@ -188,6 +199,8 @@ def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, con
             case, failure = _minimize(case, failure, facet, runner, precision, convention, known)
         result.counterexample, result.failure, result.status = case, failure, failure.status
         result.note = failure.headline
+        if flaky[0]:
+            result.note = f"not deterministic (the failing call passed when repeated): {failure.headline}"
     elif result.examples == 0 and result.declined:
         result.status = "declined"
     elif result.examples == 0:
@@ -330,6 +343,14 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
                        "require" if grad else "auto")
     base = fct.base_dtype(allowed)
     wanted = None if only is None else set(only)
+    if wanted is not None:
+        planned = {f.name: f for f in fct.build(reference.capabilities, opts, base)}
+        unknown_facets = sorted(wanted - set(planned))
+        if unknown_facets:
+            raise UsageError(f"--facets: no facet {', '.join(unknown_facets)} in this check (with these options the "
+                             f"facets are {', '.join(planned)})")
+        if all(planned[name].skipped for name in wanted):
+            raise UsageError(f"--facets: nothing to check: {', '.join(f'{n} is skipped ({planned[n].skipped})' for n in sorted(wanted))}")
     settings_ = profile if profile is not None else settings()
     if examples is not None:
         settings_ = settings(settings_, max_examples=examples)
@@ -378,6 +399,10 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
             elif r.status == "pass" and r.examples < MIN_CHECKED and r.declined > r.examples:
                 r.status = "declined"  # not a failure, but too little checked to call it a pass
                 r.note = f"only {r.examples} example(s) checked, {r.declined} declined: too few to call it a pass"
+            elif r.status == "pass" and r.exercised < MIN_CHECKED and r.declined_feature > r.exercised:
+                r.status = "declined"  # the examples that passed did not use the facet's feature
+                r.note = (f"only {r.exercised} checked example(s) used {facet.name}, {r.declined_feature} that did "
+                          f"were declined: {r.declined_reasons.most_common(1)[0][0]}")
             results[facet.name] = r
         _explain(results, [f for f in facets if f.name in results], runner, opts, bases, opts.precision, convention)
     except Unusable as exc:
@@ -392,7 +417,10 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
             r.reproduction = snippet(r.counterexample, r.failure.kind, r.failure.atol, part=r.failure.part,
                                      target=fn if isinstance(fn, str) else "",
                                      fn_ref=fn_ref, convention=convention, device=device, facet=r.name)
+    if not any(r.status in ("pass", *FAILING) for r in results.values()):
+        notes.append("note: no facet passed or failed (every example was declined or skipped): nothing was checked, "
+                     "so this is not a pass")
     result = CheckResult(target.label, list(results.values()), notes, time.perf_counter() - start)
-    if raise_on_failure and result.failed:
+    if raise_on_failure and result.verdict == "fail":
         raise AssertionError(result.report())
     return result

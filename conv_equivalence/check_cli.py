@@ -18,8 +18,8 @@ def _seconds(text: str) -> float:
 
     try:
         return checked_time_limit(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a finite positive number of seconds, got {text!r}") from None
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--time-limit ")) from None
 
 
 def add_arguments(parser: Any) -> None:
@@ -96,4 +96,4 @@ def main(args: Any) -> int:
     counts = Counter(f.status for f in result.facets)
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: STATUSES.index(kv[0])))
     print(f"\nverdict: {result.verdict} for {args.impl or args.layer} ({summary}; {result.seconds:.1f}s, {args.profile} profile)")
-    return 1 if result.failed else 0
+    return 1 if result.verdict == "fail" else 0

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from rich.console import Console
@@ -70,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     except Interrupted as exc:
         print(f"conv-equivalence: {exc}", file=sys.stderr)
         return exc.code
+    except BrokenPipeError:  # the reader went away (`... | head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 141
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import os
 import sys
 import time
@@ -359,6 +360,24 @@ def _pick(described: tuple[Any, ...]) -> tuple[Any, Any, Any]:
     return array, dtype, shape
 
 
+def _signature_mismatch(fn: Callable[..., Any], count: int, transposed: bool) -> str | None:
+    """Why ``fn`` cannot take the convention's ``count`` positional arguments, or ``None`` (it can, or
+    its signature cannot be read): a usage error, found on the first call, not a verdict."""
+    try:
+        signature = inspect.signature(fn)
+        signature.bind(*range(count))
+    except TypeError as exc:
+        wanted = ("input, weight, bias, stride, padding, output_padding, groups, dilation" if transposed
+                  else "input, weight, bias, stride, padding, dilation, groups")
+        return (f"the callable's signature {getattr(fn, '__name__', 'fn')}{signature} cannot take the {count} positional "
+                f"arguments check passes ({wanted}, as torch's functional convolution): {exc}. Wrap it in a function "
+                "with that signature (README: Checking your own convolution), declining what it cannot do with "
+                "NotImplementedError")
+    except ValueError:
+        return None
+    return None
+
+
 def invoke(fn: Callable[..., Any], call: dict[str, Any], *, convention: str, transposed: bool, device: str,
            decline_on: tuple[str, ...]) -> dict[str, Any]:
     """Call ``fn`` once (and its backward, given a cotangent) and describe what happened, as plain data
@@ -400,6 +419,9 @@ def invoke(fn: Callable[..., Any], call: dict[str, Any], *, convention: str, tra
         except LayerUnusable as exc:
             return {"kind": "usage", "message": str(exc), "warnings": _warnings(caught)}
         except Exception as exc:  # noqa: BLE001 - the user's exception is the verdict's material
+            mismatch = _signature_mismatch(fn, 3 + len(args), transposed) if isinstance(exc, TypeError) else None
+            if mismatch and convention != "layer" and stage == "forward":
+                return {"kind": "usage", "message": mismatch, "warnings": _warnings(caught)}
             kind = "declined" if declines(exc, decline_on) else "raised"
             where = "backward: " if stage == "backward" else ""
             return {"kind": kind, "message": f"{where}{type(exc).__name__}: {exc}", "stage": stage,

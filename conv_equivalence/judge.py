@@ -10,6 +10,7 @@ the bounds of `adjoint.vjp`.
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,10 @@ class Failure:
         if self.summary:
             return self.summary
         lines = self.message.strip().splitlines()
-        return (lines[-1] if self.kind == "raised" else lines[0])[:100] if lines else self.kind
+        if self.kind == "raised" and lines:  # the exception's line: "Type: message" (a multi-line message's first)
+            named = [line for line in lines if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Warning|Exit|Interrupt)\b", line)]
+            return (named[-1] if named else lines[-1])[:100]
+        return lines[0][:100] if lines else self.kind
 
     @property
     def status(self) -> str:

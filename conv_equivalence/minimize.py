@@ -3,7 +3,8 @@
 The strategies draw an input's length as the smallest valid length plus an extra, so a kernel
 one tap shorter with the same input is two coordinated changes for the shrinker, and a local
 minimum (a 2-tap kernel where 1 tap and 2 samples would do) can remain. This pass tries, until
-none helps: stride, dilation, padding or output_padding back to its default, one batch item,
+none helps: stride, dilation, padding or output_padding back to its default, one group alone (as an
+ungrouped convolution), one batch item,
 fewer output and input channels, one tap fewer or one sample fewer at either end of each axis,
 and each non-zero element (of the cotangent too) set to 0; it keeps a candidate that the facet
 could have drawn and that still fails the same way.
@@ -87,6 +88,27 @@ def _simpler_parameters(case: Case) -> Iterator[Case]:
         yield dataclasses.replace(case.with_problem(problem), args={**case.args, name: default})
 
 
+def _single_groups(case: Case) -> Iterator[Case]:
+    """The case cut to one of its groups, as an ungrouped convolution (its channels of the input, the
+    weight, the bias and the cotangent): a defect that shows in one group shows there alone."""
+    p, s = case.problem, case.problem.spec
+    g = s.groups
+    if g == 1:
+        return
+    x, w, b = p.x, p.weight, p.bias
+    per_in = x.shape[1] // g
+    per_out = (w.shape[1] if s.transposed else w.shape[0] // g)
+    for i in range(g):
+        ins, outs = slice(i * per_in, (i + 1) * per_in), slice(i * per_out, (i + 1) * per_out)
+        try:
+            problem = ConvProblem(s.replace(groups=1), x[:, ins], w[ins] if s.transposed else w[outs],
+                                  None if b is None else b[outs], dtype=p.dtype, layout=p.layout)
+        except ValueError:
+            continue
+        cot = None if case.cotangent is None else case.cotangent[:, outs]
+        yield dataclasses.replace(case, problem=problem, cotangent=cot, args={**case.args, "groups": 1})
+
+
 def _cotangents(case: Case) -> Iterator[Case]:
     """The case with one more element of its cotangent (the ``grad`` facet's) set to 0."""
     cot = case.cotangent
@@ -104,8 +126,8 @@ def minimize(case: Case, fails: Callable[[Case], bool], allowed: Callable[[Case]
     improved = True
     while improved and calls < budget:
         improved = False
-        for candidate in itertools.chain(_simpler_parameters(case), (case.with_problem(p) for p in _candidates(case)),
-                                         _cotangents(case)):
+        for candidate in itertools.chain(_simpler_parameters(case), _single_groups(case),
+                                         (case.with_problem(p) for p in _candidates(case)), _cotangents(case)):
             if not allowed(candidate):
                 continue
             calls += 1

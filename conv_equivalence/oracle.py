@@ -64,6 +64,8 @@ _MODES = ("full", "valid", "same")
 
 def _as_numeric(name: str, value: object) -> np.ndarray:
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor, even one that requires grad
+        if getattr(value, "is_meta", False):
+            raise TypeError(f"{name} is a meta tensor (a shape without values): give a tensor with data")
         tensor: Any = value.detach().cpu()
         value = tensor.float() if str(tensor.dtype) == "torch.bfloat16" else tensor  # exact: bfloat16 fits float32
     if isinstance(value, (str, bytes, bool)):

@@ -25,6 +25,8 @@ KNOWN_ISSUE, BELIEF = "known issue", "belief"
 
 _SUBMODULES = {"scipy": ("signal", "ndimage"), "onnx": ("reference", "helper")}
 """Submodules a script may name that ``import TOP`` does not load on every supported version."""
+COMPANIONS = {"onnxruntime": "onnx"}
+"""The one other package a library's script may import: ONNX Runtime runs models that ``onnx`` builds."""
 
 
 @dataclass(frozen=True)
@@ -45,9 +47,11 @@ class Repro:
         return self.library.split(".")[0]
 
     def imports(self) -> list[str]:
-        """``import`` lines: the library, and the submodules of it that the body names."""
+        """``import`` lines: the library, the submodules of it that the body names, and its `COMPANIONS`."""
         named = {"numpy", self.library} | {f"{self.top}.{sub}" for sub in _SUBMODULES.get(self.top, ())
                                            if re.search(rf"\b{self.top}\.{sub}\b", self.body)}
+        if self.top in COMPANIONS:
+            named.add(COMPANIONS[self.top])
         return [f"import {module}" for module in sorted(named)]
 
     def script(self) -> str:

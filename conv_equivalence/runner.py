@@ -30,6 +30,8 @@ from typing import Any
 
 LOAD_LIMIT = 120.0
 """Seconds a worker may take to import the framework and the user's module."""
+MAX_TIME_LIMIT = 86400.0
+"""The longest per-call time limit (longer ones overflow the platform's timers)."""
 
 
 class LoadFailed(Exception):
@@ -61,6 +63,8 @@ def time_limit(value: Any) -> float:
         raise ValueError(f"--time-limit must be a finite positive number of seconds, got {value!r}") from None
     if isinstance(value, bool) or not math.isfinite(seconds) or seconds <= 0:
         raise ValueError(f"--time-limit must be a finite positive number of seconds, got {value!r}")
+    if seconds > MAX_TIME_LIMIT:
+        raise ValueError(f"--time-limit must be at most {MAX_TIME_LIMIT:g} seconds (a day), got {value!r}")
     return seconds
 
 

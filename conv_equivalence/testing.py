@@ -193,7 +193,8 @@ def assert_matches(conv: Convolution, got: Any, *, precision: str = "exact", nam
     expected and got with the differing elements marked. Given ``function`` (the callable under test),
     the counterexample is first made as small as ``check`` makes it (the features that do not matter
     written out of it, then channels, taps, samples and non-zero values removed while it still fails
-    the same way, inside the strategy's domain), and a standalone reproduction is added.
+    the same way, inside the strategy's domain), and a standalone reproduction is added; inside a
+    Hypothesis test that happens once, on the final replay of Hypothesis's own smallest example.
     """
     from conv_equivalence.check import FacetResult
     from conv_equivalence.judge import judge
@@ -207,6 +208,10 @@ def assert_matches(conv: Convolution, got: Any, *, precision: str = "exact", nam
     if failure is None:
         return
     case, reproduction = conv.case, None
+    if function is not None and _shrinking():
+        # Hypothesis is still searching or shrinking: say so cheaply; the final replay of its smallest
+        # example (below) is made smaller still and printed in full, once.
+        raise AssertionError(f"{name}: {failure.headline}")
     if function is not None:
         case = _smallest(conv, function, precision, failure.kind)
         smaller = dataclasses.replace(conv, case=case)
@@ -216,6 +221,15 @@ def assert_matches(conv: Convolution, got: Any, *, precision: str = "exact", nam
                                convention=conv.convention, device=conv.device, facet="property test")
     result = FacetResult(name, "fail", examples=1, counterexample=case, failure=failure, reproduction=reproduction)
     raise AssertionError(failure_text(result))
+
+
+def _shrinking() -> bool:
+    """Whether this call is one of Hypothesis's search or shrink steps, not the final replay of the
+    falsifying example (or a call outside any Hypothesis test)."""
+    from hypothesis.control import _current_build_context
+
+    context = _current_build_context.value
+    return context is not None and not context.is_final
 
 
 def _reply(got: Any, convention: str) -> dict[str, Any]:

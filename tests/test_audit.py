@@ -149,6 +149,11 @@ def test_compare_classifies_every_change() -> None:
 def test_explain_lists_and_refutes() -> None:
     listing = _cli("explain")
     assert listing.returncode == 0 and "torch-conv-is-scipy-convolve" in listing.stdout
+    # piped: one whole line per identity, the longest ids uncut
+    from conv_equivalence.identities import all_identities
+
+    ids = [line.split("\t")[0] for line in listing.stdout.splitlines()]
+    assert sorted(ids) == sorted(identity.id for identity in all_identities())
     one = _cli("explain", "torch-conv-is-scipy-convolve")
     assert one.returncode == 0
     assert "x (2,) float64:\n         0  1" in one.stdout and "w (2,) float64:\n         0  1" in one.stdout
@@ -249,6 +254,8 @@ def _bad_lines(tmp_path: Path) -> list[tuple[list[str], dict[str, str], str]]:
     latin1 = tmp_path / "latin1.json"
     latin1.write_bytes('{"equals-oracle": {"numpy.correlate": "holds"}} \xe9'.encode("latin-1"))
     audit = ["audit", "--backends", "numpy", "--out", str(tmp_path / "out")]
+    fifo = tmp_path / "baseline.fifo"  # reading a pipe would block: refused unread
+    os.mkfifo(fifo)
     baseline = lambda name, data: ["--baseline", str(_write(tmp_path / name, data))]  # noqa: E731
     return [
         (audit[:-1] + [str(a_file)], {}, f"--out {a_file}: is a file, not a directory"),
@@ -265,6 +272,9 @@ def _bad_lines(tmp_path: Path) -> list[tuple[list[str], dict[str, str], str]]:
          "2 entries match no identity and target of the catalogue: equals-orcale[numpy.correlate], equals-oracle[numpy.corr]"),
         (audit + ["--jobs", "0"], {}, "argument --jobs: must be a positive integer, got 0"),
         (audit + ["--jobs", "-3"], {}, "argument --jobs: must be a positive integer, got -3"),
+        (audit + ["--jobs", "99999999999"], {}, "argument --jobs: must be at most"),
+        (audit + ["--baseline", "/dev/zero"], {}, "--baseline /dev/zero: not a regular file"),
+        (audit + ["--baseline", str(fifo)], {}, "not a regular file"),
         (audit + ["--update-baseline"], {}, "--update-baseline needs --baseline FILE"),
         (audit + ["--baseline", str(tmp_path), "--update-baseline"], {}, "is a directory, not a file"),
         (audit, {"CONV_EQUIVALENCE_PROFILE": "nosuch"}, "CONV_EQUIVALENCE_PROFILE must be one of ci, dev, thorough, got 'nosuch'"),

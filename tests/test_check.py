@@ -125,9 +125,35 @@ def test_declared_limits() -> None:
     # --equal-per-axis: the swapped strides can no longer be seen; --bias-always: a bias is always given
     assert check_conv(broken.strides_swapped, ndim=2, profile=CI, only=["stride"], equal_per_axis=True).verdict == "pass"
     assert check_conv(broken.needs_bias, ndim=1, profile=CI, only=["plain", "bias"], bias_always=True).verdict == "pass"
-    skipped = check_conv(broken.correct, ndim=1, profile=CI, only=["padding-strings", "groups"], int_padding=True,
-                         exclude=["groups"])
-    assert [f.status for f in skipped.facets] == ["skipped", "skipped"]
+    with pytest.raises(UsageError, match="nothing to check"):  # every facet asked for is skipped
+        check_conv(broken.correct, ndim=1, profile=CI, only=["padding-strings", "groups"], int_padding=True,
+                   exclude=["groups"])
+    with pytest.raises(UsageError, match="no facet nosuch"):
+        check_conv(broken.correct, ndim=1, profile=CI, only=["plain", "nosuch"])
+    # a facet whose checked examples never used its feature, while it declined those that did, is no pass
+    dilation = check_conv(broken.declines_dilation, ndim=1, profile=CI, only=["plain", "dilation"]).facet("dilation")
+    assert dilation.status == "declined" and "used dilation" in dilation.note, dilation
+    # all declined: nothing checked, so no pass
+    assert check_conv(broken.raises, ndim=1, profile=CI, only=["bias"], raise_on_failure=False).verdict == "fail"
+
+
+def test_a_defect_in_the_form_of_a_parameter_is_explained_not_repeated() -> None:
+    # plain fails when stride comes as a tuple; the projection onto plain keeps the form, so the
+    # other facets' failures are recognised as plain's
+    result = check_conv(broken.tuple_stride_breaks, ndim=1, profile=CI, only=["plain", "padding", "bias"],
+                        raise_on_failure=False, grad=False)
+    assert [f.status for f in result.facets] == ["fail", "explained", "explained"], result.table()
+
+
+def test_a_callable_that_cannot_take_the_arguments_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match=r"signature short_signature\(x, w, stride=1\) cannot take the 7 positional"):
+        check_conv(broken.short_signature, ndim=1, profile=CI, only=["plain"])
+
+
+def test_a_stateful_implementation_is_reported_as_not_deterministic() -> None:
+    result = check_conv(broken.every_third_call_wrong, ndim=1, profile=CI, only=["plain"], raise_on_failure=False)
+    plain = result.facet("plain")
+    assert plain.status == "fail" and "not deterministic" in plain.note, result.table()
 
 
 def test_user_exception_and_warnings_are_reported_once() -> None:
@@ -182,6 +208,8 @@ def test_cli_json_schema_and_exit_codes(tmp_path: Path) -> None:
     (["--time-limit", "0"], "finite positive"),
     (["--time-limit", "-1"], "finite positive"),
     (["--time-limit", "nan"], "finite positive"),
+    (["--time-limit", "1e10"], "at most 86400"),
+    (["--facets", "nosuch"], "no facet nosuch"),
     (["--device", "cuda"], "cuda"),
     (["--exclude", "nosuch"], "invalid choice"),
     (["--dtypes", "float8"], "--dtypes"),
@@ -336,8 +364,10 @@ def test_an_output_without_grad_fn_declines_unless_grad_is_required() -> None:
     assert auto.facet("grad").status == "declined" and "grad_fn" in auto.facet("grad").note, auto.report()
     required = check_conv("tests.broken:detached", ndim=1, profile=CI, only=["grad"], grad=True, raise_on_failure=False)
     assert required.facet("grad").status == "fail", required.report()
-    off = check_conv("tests.broken:detached", ndim=1, profile=CI, only=["plain", "grad"], grad=False)
-    assert [f.name for f in off.facets] == ["plain"]
+    with pytest.raises(UsageError, match="no facet grad in this check"):  # --no-grad: there is no grad facet to ask for
+        check_conv("tests.broken:detached", ndim=1, profile=CI, only=["plain", "grad"], grad=False)
+    off = check_conv("tests.broken:detached", ndim=1, profile=CI, grad=False, examples=10)
+    assert "grad" not in [f.name for f in off.facets] and off.verdict == "pass"
 
 
 @pytest.mark.parametrize(("spec", "facet"), [("tests.broken:ForgetsDilation", "dilation"),

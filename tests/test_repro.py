@@ -19,7 +19,7 @@ import pytest
 from conv_equivalence.backends import all_backends
 from conv_equivalence.cli import main
 from conv_equivalence.identities import all_identities
-from conv_equivalence.repro import Repro, reproductions
+from conv_equivalence.repro import COMPANIONS, Repro, reproductions
 
 REPROS = reproductions()
 CASES = [pytest.param(r.id, id=f"{r.id}[{r.library}]") for r in REPROS.values()]
@@ -96,7 +96,7 @@ def test_script_imports_only_its_library_and_numpy(repro_id: str) -> None:
     tree = ast.parse(repro.script())
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
-    assert imported <= {"sys", "numpy", repro.top}, imported
+    assert imported <= {"sys", "numpy", repro.top, *([COMPANIONS[repro.top]] if repro.top in COMPANIONS else [])}, imported
 
 
 @pytest.mark.parametrize("body,code,verdict", [

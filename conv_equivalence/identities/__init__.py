@@ -72,8 +72,8 @@ class Identity:
 
 
 _REGISTRY: dict[str, Identity] = {}
-_MODULES = ("agreement", "structure", "transposed", "gradients", "algebra", "native", "native_lax",
-            "beliefs_signal", "beliefs_numeric", "beliefs_torch", "beliefs_ndimage", "beliefs_frameworks",
+_MODULES = ("agreement", "structure", "transposed", "gradients", "algebra", "native", "native_lax", "native_onnx", "native_tf",
+            "beliefs_signal", "beliefs_numeric", "beliefs_torch", "beliefs_ndimage", "beliefs_frameworks", "beliefs_onnx",
             "beliefs_native")
 _loaded = False
 

@@ -41,7 +41,7 @@ def lax_cases(draw: st.DrawFn, target: str) -> dict[str, Any]:
     nd = draw(st.sampled_from((1, 2)))
     groups, batch_groups = draw(st.sampled_from(((1, 1), (2, 1), (1, 2))))
     n = draw(st.integers(1, 2)) * batch_groups
-    c_in = draw(st.integers(1, 2)) * groups
+    c_in = draw(st.integers(0 if groups == batch_groups == 1 else 1, 2)) * groups  # zero channels: a sum over nothing
     c_out = draw(st.integers(1, 2)) * groups * batch_groups
     kernel = tuple(draw(st.integers(1, 3)) for _ in range(nd))
     spatial = tuple(draw(st.integers(1, 5)) for _ in range(nd))

@@ -290,6 +290,40 @@ def once_differentiable(x, w, b=None, stride=1, padding=0, dilation=1, groups=1)
     return _OnceDifferentiable.apply(x, w)
 
 
+# 'valid' is a third way to say "no padding", drawn by padding-strings. The smallest call: 1 input sample, 1 tap.
+def forgets_valid(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    if padding == "valid":
+        raise ValueError("padding must be an int or a tuple")
+    return _conv(x, w, b, stride, padding, dilation, groups)
+
+
+def tuple_stride_breaks(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    """Right for an int stride; a per-axis tuple stride, even (1, 1), takes the wrong code path."""
+    if isinstance(stride, tuple):
+        return _conv(x, w, b, 1, padding, dilation, groups) * 2
+    return _conv(x, w, b, stride, padding, dilation, groups)
+
+
+def declines_dilation(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    if any(d != 1 for d in _axes(dilation, x)):
+        raise NotImplementedError("no dilation")
+    return _conv(x, w, b, stride, padding, dilation, groups)
+
+
+_calls = [0]
+
+
+def every_third_call_wrong(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    """Keeps state: every third call (in its process) is off by one."""
+    _calls[0] += 1
+    out = _conv(x, w, b, stride, padding, dilation, groups)
+    return out + 1 if _calls[0] % 3 == 0 else out
+
+
+def short_signature(x, w, stride=1):  # type: ignore[no-untyped-def]
+    return _conv(x, w, None, stride)
+
+
 MINIMAL: dict[str, tuple[str, int, int]] = {
     # name: (the facet that fails, ndim, elements of the smallest counterexample)
     "flipped_last_axis": ("plain", 1, 4),
@@ -305,6 +339,7 @@ MINIMAL: dict[str, tuple[str, int, int]] = {
     "reads_storage": ("layout:strided", 1, 3),
     "rounds_half": ("dtype:float16", 1, 2),
     "writes_input": ("plain", 1, 2),
+    "forgets_valid": ("padding-strings", 1, 2),
     "segfaults": ("plain", 1, 3),
     # the weight gradient is zero: one input sample, one weight tap (and one cotangent value), all non-zero
     "zero_weight_grad": ("grad", 1, 2),

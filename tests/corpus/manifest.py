@@ -210,7 +210,8 @@ CORPUS: tuple[Member, ...] = (
     ),
     Member(
         "shift_add", "shift_add.py", "conv2d", None, 2, False, (),
-        verdict(),
+        verdict(stride=Expect("declined", "every stride other than 1 raises NotImplementedError: the examples that "
+                                          "passed did not use the facet's feature")),
         declines_in=("stride",),
         inspiration="vectorised 'shift and add' convolutions from NumPy tutorials",
     ),
@@ -249,6 +250,7 @@ CORPUS: tuple[Member, ...] = (
                                 "exchange roles: wrong (or a shape error) wherever stride != dilation"),
             dtype_int64=Expect("declined", "torch's F.unfold raises NotImplementedError for int64"),
             padding_strings=Expect("declined", "padding strings raise NotImplementedError"),
+            groups=Expect("declined", "groups > 1 raise NotImplementedError: the examples that passed had one group"),
         ),
         declines_in=("groups",),
         inspiration="Triton / CUDA-extension convolutions: a torch.autograd.Function with a hand-written backward",
