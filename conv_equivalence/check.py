@@ -343,8 +343,9 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
                        "require" if grad else "auto")
     base = fct.base_dtype(allowed)
     wanted = None if only is None else set(only)
+    facets = fct.build(reference.capabilities, opts, base)
     if wanted is not None:
-        planned = {f.name: f for f in fct.build(reference.capabilities, opts, base)}
+        planned = {f.name: f for f in facets}
         unknown_facets = sorted(wanted - set(planned))
         if unknown_facets:
             raise UsageError(f"--facets: no facet {', '.join(unknown_facets)} in this check (with these options the "
@@ -366,7 +367,6 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
             runner.wait_ready()
         except LoadFailed as exc:
             raise UsageError(str(exc)) from None
-        facets = fct.build(reference.capabilities, opts, base)
         results: dict[str, FacetResult] = {}
         bases: dict[str, str] = {}
         for index in range(len(facets)):

@@ -42,8 +42,6 @@ def auto_pad(problem: ConvProblem, *, same_with_dilation: bool = True) -> tuple[
 
 def one_node_model(problem: ConvProblem, *, same_with_dilation: bool = True) -> Any:
     """The problem as an ONNX model with inputs ``X``, ``W`` (and ``B``) and output ``Y``."""
-    from onnx import TensorProto, helper
-
     s = problem.spec
     kernel = list(problem.weight.shape[2:])
     attributes: dict[str, Any] = dict(kernel_shape=kernel, strides=list(s.stride), dilations=list(s.dilation), group=s.groups)
@@ -55,8 +53,15 @@ def one_node_model(problem: ConvProblem, *, same_with_dilation: bool = True) -> 
         if pads is not None:
             attributes["pads"] = pads
     inputs = ["X", "W"] + ([] if problem.bias is None else ["B"])
-    node = helper.make_node("ConvTranspose" if s.transposed else "Conv", inputs, ["Y"], **attributes)
-    element = getattr(TensorProto, ELEMENT_TYPES[problem.dtype])
+    return node_model("ConvTranspose" if s.transposed else "Conv", inputs, problem.dtype, attributes)
+
+
+def node_model(op: str, inputs: list[str], dtype: str, attributes: dict[str, Any]) -> Any:
+    """A model of one ``op`` node with these ``inputs`` (all of ``dtype``), its attributes, and output ``Y``."""
+    from onnx import TensorProto, helper
+
+    node = helper.make_node(op, inputs, ["Y"], **attributes)
+    element = getattr(TensorProto, ELEMENT_TYPES[dtype])
     graph = helper.make_graph(
         [node], "conv", [helper.make_tensor_value_info(name, element, None) for name in inputs],
         [helper.make_tensor_value_info("Y", element, None)],
@@ -66,6 +71,23 @@ def one_node_model(problem: ConvProblem, *, same_with_dilation: bool = True) -> 
     return model
 
 
+def run_model(runtime: str, model: Any, inputs: dict[str, np.ndarray]) -> np.ndarray:
+    """``model``'s output ``Y`` as ONNX Runtime (CPU, one thread) or the reference evaluator computes it."""
+    if runtime == "onnx.reference":
+        from onnx.reference import ReferenceEvaluator
+
+        with warnings.catch_warnings(), np.errstate(all="ignore"):  # NaN/inf inputs make NumPy warn, as IEEE says
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.asarray(ReferenceEvaluator(model).run(None, inputs)[0])  # type: ignore[index]
+    import onnxruntime
+
+    onnxruntime.set_default_logger_severity(4)  # a rejected problem raises; do not also log it
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    return np.asarray(session.run(None, inputs)[0])
+
+
 def feeds(problem: ConvProblem) -> dict[str, np.ndarray]:
     dtype = NUMPY_DTYPES[problem.dtype]
     arrays = {"X": problem.x, "W": problem.weight, "B": problem.bias}
@@ -73,24 +95,11 @@ def feeds(problem: ConvProblem) -> dict[str, np.ndarray]:
 
 
 def onnxruntime_run(problem: ConvProblem) -> np.ndarray:
-    import onnxruntime
-
-    onnxruntime.set_default_logger_severity(4)  # a rejected problem raises; do not also log it
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    model = one_node_model(problem, same_with_dilation=False)
-    session = onnxruntime.InferenceSession(model.SerializeToString(), options,
-                                           providers=["CPUExecutionProvider"])
-    return np.asarray(session.run(None, feeds(problem))[0])
+    return run_model("onnxruntime", one_node_model(problem, same_with_dilation=False), feeds(problem))
 
 
 def reference_run(problem: ConvProblem) -> np.ndarray:
-    from onnx.reference import ReferenceEvaluator
-
-    with warnings.catch_warnings(), np.errstate(all="ignore"):  # NaN/inf inputs make NumPy warn, as IEEE says
-        warnings.simplefilter("ignore", RuntimeWarning)
-        outputs = ReferenceEvaluator(one_node_model(problem)).run(None, feeds(problem))
-    return np.asarray(outputs[0])  # type: ignore[index]
+    return run_model("onnx.reference", one_node_model(problem), feeds(problem))
 
 
 def _output_padding_below_stride(problem: ConvProblem) -> str | None:

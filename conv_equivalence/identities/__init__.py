@@ -139,6 +139,14 @@ def assert_close(left: np.ndarray, right: np.ndarray, bound: np.ndarray | float,
         raise IdentityFailure(f"{what}\n{mismatch.describe()}", case=case, left=left, right=right, mismatch=mismatch)
 
 
+def assert_within_rounding(got: np.ndarray, exact: np.ndarray, magnitude: np.ndarray, terms: int, dtype: str, *,
+                           what: str, case: Any) -> None:
+    """Raise `IdentityFailure` unless ``got`` is within the summation bound of ``dtype`` for ``terms`` products
+    of total magnitude ``magnitude`` (`tolerance.direct_bound`) of the ``exact`` float64 answer."""
+    bound = tolerance.direct_bound(magnitude, terms, dtype)
+    assert_close(np.asarray(got).astype(np.float64), exact.astype(np.float64), bound, what=what, case=case)
+
+
 def supported(backend: Backend, problem: ConvProblem) -> bool:
     """True when the backend can compute ``problem`` and no known issue applies."""
     return backend.capabilities.reason_unsupported(problem) is None and backend.known_issue(problem) is None
