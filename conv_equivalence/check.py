@@ -45,6 +45,10 @@ FEATURE_SHARE = 3
 20): ``plain`` and ``combined`` already cover their ground, and a narrow domain needs fewer draws.
 ``--examples N`` sets every facet's count."""
 SHRINK_BUDGET = 30.0
+DECLINE_SHARE = 4
+"""A facet stops drawing once its declined examples reach this multiple of its example count: left to
+itself Hypothesis keeps drawing until it is 99% sure that fewer than 1% of draws are valid (458 draws
+with none valid, 100 more for each valid one), every draw a call of the implementation."""
 """Seconds one facet may spend after its first failure before its smallest counterexample so far is kept."""
 
 
@@ -151,6 +155,8 @@ def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, con
             result.declined += 1
             result.declined_feature += uses
             result.declined_reasons[reply["message"].splitlines()[0][:100]] += 1
+            if result.declined >= DECLINE_SHARE * budget and not failures:
+                raise _StopFacet
             reject()
         result.examples += 1
         result.exercised += uses
@@ -170,8 +176,9 @@ def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, con
             raise _StopFacet
         raise AssertionError(failure.message)
 
-    test = given(fct.cases(facet, opts))(body)
     profile = settings(settings_, database=None, print_blob=False, report_multiple_bugs=False)
+    budget = profile.max_examples
+    test = given(fct.cases(facet, opts))(body)
     if seed is None and profile.derandomize:
         # Derandomised by the facet's name, not by this function's source (Hypothesis's default), so
         # that an edit here does not change which examples every verdict rests on.
@@ -260,8 +267,7 @@ def _explain(results: dict[str, FacetResult], facets: list[Facet], runner: Runne
                 (r.failure is not None and r.failure.part != "output"):
             continue  # a backward's own failure is not explained by a forward's
         for basic in facets[:i]:
-            # plain is more basic than every facet; every facet is more basic than combined and grad
-            if results[basic.name].status not in FAILING or (basic.name != "plain" and facet.name not in ("combined", "grad")):
+            if results[basic.name].status not in FAILING or not facet.explained_by(basic):
                 continue
             projected = fct.project(r.counterexample, bases[basic.name], opts, basic.owns)
             if projected is None or not basic.contains(projected):
@@ -391,7 +397,7 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
             bases[facet.name] = fct.base_dtype(allowed) if facet.name.startswith("dtype:") else base
             whole = facet.name in ("plain", "combined", "grad")
             r = _search(facet, opts, runner, prec, convention, settings_ if whole else narrow, seed, reference.known_issue,
-                        _early(results, facets[:index] if facet.name in ("combined", "grad", "double-grad") else facets[:1], bases,
+                        _early(results, [b for b in facets[:index] if facet.explained_by(b)], bases,
                                runner, opts, prec, convention))
             if facet.name == "plain" and r.status in ("pass", "declined", "skipped") and r.examples < MIN_CHECKED:
                 r.status = "fail"

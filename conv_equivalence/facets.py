@@ -5,14 +5,16 @@ padding, dilation 1, groups 1, no bias, finite values (any batch, channels and s
 other facet adds one feature to it: ``stride``, ``padding`` (ints), ``padding-strings``
 (``'same'``, and ``'valid'`` a quarter of the time), ``dilation``, ``groups`` (depthwise included), ``bias`` (always
 given), ``dtype:<name>`` (one per dtype besides the base), ``layout:channels_last``,
-``layout:strided``, ``empty-batch`` (batch 0), ``nonfinite`` (NaN and infinities),
+``layout:strided``, ``empty-batch`` (batch 0), ``nonfinite`` (NaN and infinities, with integer
+padding: torch multiplies the padded zeros, so an inf weight over them gives NaN),
 ``large`` (sizes that cross real kernels' tiles and blocks), ``output-padding`` (transposed
 only), ``padding-mode`` (layers), ``combined`` (everything at once), and ``grad`` and
 ``double-grad`` (the backward, and the backward's backward, over everything but NaN/inf and empty
 batches). Because the shrinker moves each facet's example
 towards ``plain``, a defect that lives in one feature shrinks to a counterexample that shows
 that feature and nothing else; and because each facet searches on its own, a defect in one
-cannot hide another.
+cannot hide another. A failure that persists once the facet's own feature is taken out is
+``explained`` by a more basic facet that failed (`Facet.explained_by`).
 
 A `Case` is a `ConvProblem` plus the parameters exactly as they are passed: each of stride,
 padding, dilation and output_padding as an int or a per-axis tuple (both drawn where the axes
@@ -154,6 +156,13 @@ class Facet:
         return not (self.name == "empty-batch" and p.x.shape[0] != 0)
 
 
+    def explained_by(self, basic: Facet) -> bool:
+        """Whether a failure of this facet may be put down to ``basic`` failing too: ``plain`` is more basic
+        than every facet, a facet that owns part of this one's features is more basic than it, and every
+        facet is more basic than ``combined`` and the gradient facets."""
+        return basic.name != self.name and (basic.name == "plain" or basic.owns < self.owns
+                                            or self.name in ("combined", "grad", "double-grad"))
+
     def exercises(self, case: Case) -> bool:
         """Whether ``case`` uses this facet's own feature (a ``stride`` example with stride 1 does not): a
         facet passes on the examples that do, and is ``declined`` when the implementation declined them."""
@@ -223,7 +232,10 @@ def build(reference: Capabilities, options: Options, base: str) -> list[Facet]:
     facets.append(facet("empty-batch", empty_batch=True, owns=("empty-batch",)))
     nonfinite_skip = (None if options.nonfinite else "declared: --precision fft need not propagate NaN/inf") or (
         None if real_base else f"the base dtype {base} holds no NaN/inf")
-    facets.append(facet("nonfinite", nonfinite_skip, kinds=("nonfinite",), owns=("nonfinite",)))
+    # With padding: zero padding times an inf weight is NaN in torch's definition, where an implementation
+    # that leaves the padding out of its sums gives inf. A padding defect it meets is explained by padding.
+    facets.append(facet("nonfinite", nonfinite_skip, kinds=("nonfinite",), paddings=("ints", "tuple"),
+                        padding_strings=(), owns=("nonfinite", "padding")))
     facets.append(facet("large", owns=("large",)))
     if options.transposed:
         # output_padding picks among the sizes stride, dilation and padding leave ambiguous: all four together.

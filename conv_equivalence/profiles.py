@@ -38,6 +38,12 @@ def default_profile() -> str:
     return name
 
 
+def current_profile() -> str:
+    """The name of the loaded profile (``--hypothesis-profile`` included)."""
+    getter = getattr(settings, "get_current_profile_name", None)  # newer Hypothesis releases; older keep the name here
+    return getter() if getter else str(getattr(settings, "_current_profile", ""))
+
+
 def load_default() -> str:
     """Register the profiles and load `default_profile`; return its name."""
     register_profiles()

@@ -125,6 +125,22 @@ def nan_to_zero(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # typ
     return _conv(torch.nan_to_num(x, nan=0.0), w, b, stride, padding, dilation, groups)
 
 
+# nonfinite, 1-D, 2 elements: a bounds-checked loop leaves the zero padding out of its sums, so
+# x = [0], w = [nan] with padding 1 gives [0, nan, 0] where torch multiplies the padded zeros: all NaN.
+def skips_padding(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    if x.dim() != 3 or groups != 1 or isinstance(padding, str):
+        raise NotImplementedError("1-D, integer padding, no groups")
+    (s,), (p,), (d,) = _axes(stride, x), _axes(padding, x), _axes(dilation, x)
+    n, k = x.shape[-1], w.shape[-1]
+    out = x.new_zeros((x.shape[0], w.shape[0], (n + 2 * p - d * (k - 1) - 1) // s + 1))
+    for o in range(out.shape[-1]):
+        for t in range(k):
+            i = o * s - p + t * d
+            if 0 <= i < n:
+                out[:, :, o] += x[:, :, i] @ w[:, :, t].T
+    return out if b is None else out + b[None, :, None]
+
+
 # layout:strided, 1-D, 3 elements: the view [0, 1] of the buffer [0, 0, 1, 0] read as if
 # contiguous is [0, 0]; a single sample reads right, so 2 samples and 1 tap.
 def reads_storage(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
@@ -336,6 +352,7 @@ MINIMAL: dict[str, tuple[str, int, int]] = {
     "float32_inside": ("plain", 1, 2),
     "returns_float32": ("plain", 1, 2),
     "nan_to_zero": ("nonfinite", 1, 2),
+    "skips_padding": ("nonfinite", 1, 2),
     "reads_storage": ("layout:strided", 1, 3),
     "rounds_half": ("dtype:float16", 1, 2),
     "writes_input": ("plain", 1, 2),

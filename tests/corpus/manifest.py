@@ -184,14 +184,14 @@ CORPUS: tuple[Member, ...] = (
     Member(
         # Its one defect needs NaN/inf and padding together, which only combined draws, and rarely:
         # the ci profile's 60 examples miss it; 200 find it (minimal: a 1x1 input, an inf weight, padding (0, 1)).
-        "jax_conv", "jax_conv.py", "conv2d", "jax", 2, False, ("--examples", "200"),
+        "jax_conv", "jax_conv.py", "conv2d", "jax", 2, False, (),
         verdict(
             layout_channels_last=NO_JAX_LAYOUT,
             layout_strided=NO_JAX_LAYOUT,
-            combined=Expect("fail", "XLA leaves the zero padding out of the sum: an inf weight over the padding gives "
-                                    "inf where torch multiplies inf * 0 = NaN; only combined draws non-finite values "
-                                    "together with padding (JAX's grouped convolution also leaks a non-finite input "
-                                    "into other groups, known issue of the jax.lax backend)"),
+            nonfinite=Expect("fail", "XLA leaves the zero padding out of the sum: a NaN or inf weight over the padding "
+                                     "gives a finite or infinite value where torch multiplies it by the padded 0 (NaN)"),
+            combined=_explained("nonfinite (the padding left out of the sum; JAX's grouped convolution also leaks a "
+                                "non-finite input into other groups, known issue of the jax.lax backend)"),
         ),
         inspiration="lax.conv_general_dilated with ('NCHW', 'OIHW', 'NCHW') as Flax and PyTorch ports call it",
     ),
@@ -203,6 +203,8 @@ CORPUS: tuple[Member, ...] = (
             dtype_complex64=Expect("fail", "np.ascontiguousarray(x, dtype=float64) drops the imaginary part"),
             dtype_complex128=Expect("fail", "np.ascontiguousarray(x, dtype=float64) drops the imaginary part"),
             dtype_bfloat16=NO_NUMPY_BFLOAT16,
+            nonfinite=Expect("explained", "its examples have padding: from the kernel size on it crashes as padding does "
+                                          "(NaN/inf themselves propagate: the padding is written into a zeroed buffer)"),
             combined=_explained("padding (the C assert) or a complex dtype"),
         ),
         needs_c_library=True,
@@ -229,6 +231,7 @@ CORPUS: tuple[Member, ...] = (
             padding_strings=Expect("declined", "padding strings raise NotImplementedError"),
             groups=Expect("fail", "zip(X, K) pairs the first C/groups input channels with every output's kernel"),
             empty_batch=Expect("fail", "torch.stack of the empty list of per-image results raises RuntimeError"),
+            nonfinite=Expect("explained", "its examples have padding: with ph != pw they fail as padding does"),
             combined=_explained("padding, groups or empty-batch"),
         ),
         inspiration="d2l.ai chapter 7 corr2d / corr2d_multi_in / corr2d_multi_in_out",
