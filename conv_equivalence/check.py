@@ -142,6 +142,7 @@ def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, con
     first_failure = [0.0]
     crashes = [0]
     flaky = [False]
+    explained: list[str | None] = [None]  # the more basic facet a failure was put down to
 
     def body(case: Case) -> None:
         if known(case.problem) is not None:
@@ -165,8 +166,8 @@ def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, con
             return
         if not failures and failure.part == "output":
             basic = explains(case)
-            if basic is not None:  # fails as plain does already: no need to shrink it
-                result.status, result.note = "explained", f"fails as {basic} does once its own feature is taken out"
+            if basic is not None:  # fails as a more basic facet does already: no need to shrink it
+                explained[0] = basic
                 raise _StopFacet
         failures.append((case, failure))
         first_failure[0] = first_failure[0] or time.perf_counter()
@@ -198,8 +199,8 @@ def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, con
         except AssertionError:
             pass
     result.seconds = time.perf_counter() - start
-    if result.status == "explained":
-        pass
+    if explained[0] and not failures:
+        result.status, result.note = "explained", f"fails as {explained[0]} does once its own feature is taken out"
     elif failures:
         case, failure = min(failures, key=lambda cf: cf[0].size) if stopped else failures[-1]
         if failure.kind != "timeout":

@@ -233,9 +233,10 @@ def build(reference: Capabilities, options: Options, base: str) -> list[Facet]:
     nonfinite_skip = (None if options.nonfinite else "declared: --precision fft need not propagate NaN/inf") or (
         None if real_base else f"the base dtype {base} holds no NaN/inf")
     # With padding: zero padding times an inf weight is NaN in torch's definition, where an implementation
-    # that leaves the padding out of its sums gives inf. A padding defect it meets is explained by padding.
+    # that leaves the padding out of its sums gives inf. A padding defect it meets is explained by padding;
+    # it owns padding strings too, so that combined's 'same' examples project onto it.
     facets.append(facet("nonfinite", nonfinite_skip, kinds=("nonfinite",), paddings=("ints", "tuple"),
-                        padding_strings=(), owns=("nonfinite", "padding")))
+                        padding_strings=(), owns=("nonfinite", "padding", "padding-strings")))
     facets.append(facet("large", owns=("large",)))
     if options.transposed:
         # output_padding picks among the sizes stride, dilation and padding leave ambiguous: all four together.

@@ -192,3 +192,26 @@ def test_nonfinite_kind_reaches_nonfinite_weights(name: str, padded: bool) -> No
     assert {"nonfinite-weight", "nonfinite-input"} <= seen, seen
     assert ("nonfinite-weight-with-zero-padding" in seen) == padded, seen
     assert "zero-weight-or-nonfinite-bias" not in seen, seen
+
+
+def test_kernels_are_seldom_their_own_flip() -> None:
+    """A kernel equal to its flip hides a missing or extra flip: small kernels have every element drawn,
+    large ones (many channels, `cst.FULL_KERNEL`) a fill value and elements at random places; either way
+    few of those with more than one tap are palindromic."""
+    counts = {"small": [0, 0], "large": [0, 0]}  # [palindromic, drawn]
+
+    @settings(max_examples=400, derandomize=True, database=None, deadline=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(cst.problems(cst.EVERYTHING, kind="integers"))
+    def draw(problem: ConvProblem) -> None:
+        w = problem.weight
+        if max(w.shape[2:]) < 2 or not np.any(w):
+            return
+        flipped = np.flip(w, axis=tuple(range(2, w.ndim)))
+        count = counts["small" if w.size <= cst.FULL_KERNEL else "large"]
+        count[0] += bool(np.array_equal(w, flipped))
+        count[1] += 1
+
+    draw()
+    for size, (palindromic, drawn) in counts.items():
+        assert drawn >= 20 and palindromic <= drawn // 10, (size, palindromic, drawn)

@@ -40,7 +40,9 @@ class Capabilities:
     ``multiplies_zero_padding`` says that explicit zero padding is multiplied like any input sample
     (torch: ``inf * 0`` is NaN there), so non-finite weights are drawn with zero padding too.
     ``extra_rule`` is a last, per-problem check for rules the fields cannot express (padding
-    placements, kernel/input size relations): it returns ``None`` or the reason it fails.
+    placements, kernel/input size relations): it returns ``None`` or the reason it fails. Like every
+    check here it reads the spec, the dtype, the layout and the arrays' shapes, never their values,
+    so that the strategies can refuse a problem before drawing its arrays.
     """
 
     ranks: tuple[int, ...] = (1, 2, 3)

@@ -232,6 +232,37 @@ ZERO_INPUT_CHANNELS = KnownIssue(
 )
 
 
+def _depthwise_padding_example() -> ConvProblem:
+    return ConvProblem(ConvSpec.create(1, padding=1, groups=2), np.zeros((1, 2, 1)),
+                       np.array([[[1.0, 1.0]], [[1.0, np.nan]]]), dtype="float32")
+
+
+DEPTHWISE_SKIPS_PADDING = KnownIssue(
+    "torch-cpu-float32-depthwise-skips-zero-padding",
+    "torch's CPU float32 depthwise convolution (oneDNN; one output channel per input channel) leaves the zero "
+    "padding out of its sums, so a NaN or inf weight over the padding gives a finite value where torch's own "
+    "definition multiplies the padded zero (NaN): conv1d(zeros(1,2,1), [[[1,1]],[[1,nan]]], padding=1, groups=2) "
+    "is [[0,0],[nan,0]], not [[0,0],[nan,nan]] (float64, float16, bfloat16, torch.backends.mkldnn disabled, "
+    "channel multipliers above 1 and ungrouped convolutions are right; seen on torch 2.1.2, 2.13.0 and 2.14.1)",
+    lambda problem: (problem.dtype == "float32" and not problem.spec.transposed and problem.spec.groups > 1
+                     and problem.x.shape[1] == problem.spec.groups == problem.weight.shape[0]
+                     and problem.spec.padding_mode == "zeros"
+                     and any(p for pair in problem.spec.pads(problem.weight.shape[2:]) for p in pair)
+                     and not np.isfinite(problem.weight).all()),
+    _depthwise_padding_example,
+    verified_with="torch==2.13.0",
+    script="""
+    x = torch.zeros((1, 2, 1), dtype=torch.float32)
+    w = torch.tensor([[[1.0, 1.0]], [[1.0, float("nan")]]], dtype=torch.float32)
+    # out[c, o] = w[c, 0] xp[c, o] + w[c, 1] xp[c, o + 1] over the zero-padded xp = [0, 0, 0]: nan * 0 is NaN
+    expected = np.array([[[0.0, 0.0], [np.nan, np.nan]]])
+    actual = torch.nn.functional.conv1d(x, w, padding=1, groups=2).numpy()
+    """,
+    reported="not found in the tracker; pytorch#121715 (a depthwise conv2d giving NaN from finite input) is another "
+             "defect (searched 2026-11-25)",
+)
+
+
 def _torch_version() -> tuple[int, int]:
     """torch's (major, minor), read without importing it."""
     try:
@@ -265,7 +296,7 @@ _transposed = Capabilities(
     dilation=True, bias=True, layouts=LAYOUTS,
 )
 
-_ISSUES = {"": (BF16_NAN_SPREAD, ZERO_INPUT_CHANNELS), "_transpose": (BF16_NAN_SPREAD_TRANSPOSED, OUTPUT_PADDING_PHANTOM)}
+_ISSUES = {"": (BF16_NAN_SPREAD, ZERO_INPUT_CHANNELS, DEPTHWISE_SKIPS_PADDING), "_transpose": (BF16_NAN_SPREAD_TRANSPOSED, OUTPUT_PADDING_PHANTOM)}
 for suffix, caps, issues in (("", _conv, _ISSUES[""]), ("_transpose", _transposed, _ISSUES["_transpose"])):
     register(Backend(f"torch.functional.conv{suffix}", "torch",
                      f"torch.nn.functional.conv{suffix}{{1,2,3}}d on the CPU", caps, functional,

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from conv_equivalence.backends.pytorch import _torch_version
+
 HERE = Path(__file__).parent
 
 FACETS = ("plain", "stride", "padding", "padding-strings", "dilation", "groups", "bias",
@@ -26,6 +28,7 @@ layer's ``padding_mode``."""
 STATUSES = ("pass", "fail", "crash", "timeout", "declined", "skipped", "explained")
 FAILING = ("fail", "crash", "timeout")
 
+_TORCH = _torch_version()
 
 @dataclass(frozen=True)
 class Expect:
@@ -159,8 +162,11 @@ CORPUS: tuple[Member, ...] = (
     Member(
         "fft_conv", "fft_conv.py", "fft_conv2d", None, 2, False, ("--precision", "fft"),
         verdict(
-            dtype_float16=Expect("fail", "torch.fft on the CPU raises RuntimeError 'Unsupported dtype Half'"),
-            dtype_bfloat16=Expect("fail", "torch.fft on the CPU raises RuntimeError 'Unsupported dtype BFloat16'"),
+            # torch 2.14 raises NotImplementedError there instead, which the check takes as declining
+            dtype_float16=Expect("fail", "torch.fft on the CPU raises RuntimeError 'Unsupported dtype Half'") if _TORCH < (2, 14)
+            else Expect("declined", "torch.fft on the CPU raises NotImplementedError for Half (torch >= 2.14)"),
+            dtype_bfloat16=Expect("fail", "torch.fft on the CPU raises RuntimeError 'Unsupported dtype BFloat16'") if _TORCH < (2, 14)
+            else Expect("declined", "torch.fft on the CPU raises NotImplementedError for BFloat16 (torch >= 2.14)"),
             dtype_int64=Expect("fail", "rfftn promotes int64 to complex64, so the result comes back float32"),
             dtype_complex64=Expect("fail", "rfftn raises RuntimeError on complex input"),
             dtype_complex128=Expect("fail", "rfftn raises RuntimeError on complex input"),
@@ -190,8 +196,9 @@ CORPUS: tuple[Member, ...] = (
             layout_strided=NO_JAX_LAYOUT,
             nonfinite=Expect("fail", "XLA leaves the zero padding out of the sum: a NaN or inf weight over the padding "
                                      "gives a finite or infinite value where torch multiplies it by the padded 0 (NaN)"),
-            combined=_explained("nonfinite (the padding left out of the sum; JAX's grouped convolution also leaks a "
-                                "non-finite input into other groups, known issue of the jax.lax backend)"),
+            combined=Expect("fail", "JAX's grouped convolution leaks a non-finite input into the other groups (the "
+                                    "jax.lax backend's known issue jax-cpu-grouped-conv-mixes-groups): only combined "
+                                    "draws groups together with NaN/inf"),
         ),
         inspiration="lax.conv_general_dilated with ('NCHW', 'OIHW', 'NCHW') as Flax and PyTorch ports call it",
     ),
@@ -212,8 +219,7 @@ CORPUS: tuple[Member, ...] = (
     ),
     Member(
         "shift_add", "shift_add.py", "conv2d", None, 2, False, (),
-        verdict(stride=Expect("declined", "every stride other than 1 raises NotImplementedError: the examples that "
-                                          "passed did not use the facet's feature")),
+        verdict(),  # stride: unequal per-axis strides raise NotImplementedError, equal ones are computed right
         declines_in=("stride",),
         inspiration="vectorised 'shift and add' convolutions from NumPy tutorials",
     ),
