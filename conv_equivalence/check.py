@@ -45,11 +45,11 @@ FEATURE_SHARE = 3
 20): ``plain`` and ``combined`` already cover their ground, and a narrow domain needs fewer draws.
 ``--examples N`` sets every facet's count."""
 SHRINK_BUDGET = 30.0
+"""Seconds one facet may spend after its first failure before its smallest counterexample so far is kept."""
 DECLINE_SHARE = 4
 """A facet stops drawing once its declined examples reach this multiple of its example count: left to
 itself Hypothesis keeps drawing until it is 99% sure that fewer than 1% of draws are valid (458 draws
 with none valid, 100 more for each valid one), every draw a call of the implementation."""
-"""Seconds one facet may spend after its first failure before its smallest counterexample so far is kept."""
 
 
 class UsageError(Exception):

@@ -4,7 +4,7 @@ In the ``ci`` profile the holding identities run `AUDITED_EXAMPLES` examples eac
 ``conv-equivalence audit --baseline .ci/baseline.json``, has just run this whole matrix at the profile's
 full count, derandomised, and fails on any verdict that differs from the committed baseline, which
 lists every case (`test_the_committed_baseline_gates_every_case`). Here every adapter is still called
-on every identity, in a pytest session of its own. The documented discrepancies run at the full count
+on every identity it has. The documented discrepancies run at the full count
 everywhere: their smallest counterexamples and the true identities beside them are asserted only here.
 Under ``dev`` and ``thorough`` every case runs the profile's count.
 """
