@@ -39,6 +39,13 @@ def check_against_oracle(backend: Backend, problem: ConvProblem) -> None:
 KNOWN = [pytest.param(b.name, i.id, id=f"{b.name}-{i.id}") for b in BACKENDS for i in b.known_issues]
 
 
+FRESH = "CONV_EQUIVALENCE_FRESH_PROCESS"
+"""Set in the child process that checks a known issue on its own (see `_check_in_a_fresh_process`)."""
+INTERMITTENT_TRIES = 200
+"""Calls of an intermittent defect's example before it counts as gone (a fresh process here showed the
+TensorFlow one on 1970 of 2000 direct calls; in a long pytest session it showed on none of 20)."""
+
+
 @pytest.mark.parametrize("name,issue_id", KNOWN)
 def test_known_issue_still_reproduces(name: str, issue_id: str) -> None:
     """A known issue whose example now passes is stale: the library changed, update the entry."""
@@ -51,21 +58,27 @@ def test_known_issue_still_reproduces(name: str, issue_id: str) -> None:
     reason = issue.condition()
     if reason and "TF_ENABLE_ONEDNN_OPTS=1" in reason and not os.environ.get("TF_ENABLE_ONEDNN_OPTS"):
         # A setting, not the hardware: check it in a process of its own with the setting on.
-        child = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs",
-                                f"{__file__}::test_known_issue_still_reproduces[{name}-{issue_id}]"],
-                               env={**os.environ, "TF_ENABLE_ONEDNN_OPTS": "1"}, capture_output=True, text=True, timeout=600)
-        if " skipped" in child.stdout and child.returncode == 0:
-            pytest.skip(child.stdout.strip().splitlines()[-2] if len(child.stdout.splitlines()) > 1 else child.stdout)
-        assert child.returncode == 0, child.stdout[-3000:] + child.stderr[-2000:]
-        return
+        return _check_in_a_fresh_process(name, issue_id, {"TF_ENABLE_ONEDNN_OPTS": "1"})
     if reason:
         pytest.skip(f"{issue.id} cannot show here: {reason}")
+    if issue.intermittent and not os.environ.get(FRESH):
+        # What uninitialised memory holds depends on the process's earlier allocations.
+        return _check_in_a_fresh_process(name, issue_id, {})
     problem = issue.example()
     assert issue.matches(problem)
-    # Some defects read uninitialised memory and show only on some runs: 20 tries.
     with pytest.raises(AssertionError, match="disagrees with the oracle"):
-        for _ in range(20):
+        for _ in range(INTERMITTENT_TRIES if issue.intermittent else 1):
             check_against_oracle(backend, problem)
+
+
+def _check_in_a_fresh_process(name: str, issue_id: str, env: dict[str, str]) -> None:
+    """This test for one known issue, in a pytest process of its own with ``env`` added."""
+    child = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-rs",
+                            f"{__file__}::test_known_issue_still_reproduces[{name}-{issue_id}]"],
+                           env={**os.environ, **env, FRESH: "1"}, capture_output=True, text=True, timeout=600)
+    if " skipped" in child.stdout and child.returncode == 0:
+        pytest.skip(child.stdout.strip().splitlines()[-2] if len(child.stdout.splitlines()) > 1 else child.stdout)
+    assert child.returncode == 0, child.stdout[-3000:] + child.stderr[-2000:]
 
 
 def _grouped_strided_3d(transposed: bool) -> ConvProblem:

@@ -131,6 +131,8 @@ class KnownIssue:
     Python that sets ``expected`` and ``actual`` for ``example()``), and ``reported`` where the
     defect stands in the library's public tracker. ``condition()`` is ``None`` where the defect
     can show on this machine, else why not (a code path that depends on the CPU or on a setting).
+    ``intermittent`` marks a defect that reads memory the library never wrote: whether it shows
+    depends on what the process allocated before, so it is checked in a fresh process, repeatedly.
     """
 
     id: str
@@ -141,6 +143,7 @@ class KnownIssue:
     script: str = ""
     reported: str = ""
     condition: Callable[[], str | None] = field(default=lambda: None)
+    intermittent: bool = False
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ convolution from ``output_shape`` to the input's shape: the full transposed conv
 Channels-first data on the CPU needs oneDNN (TensorFlow's default) and is refused by the CPU
 transposed kernel ("only supports NHWC"): a refusal (pitfall P29), not a wrong answer. Float64 and float32 operands;
 float32 leaves out strided axes shorter than the kernel (known issue
-``tensorflow-uninitialised-strided-padding``).
+``tensorflow-cpu-strided-short-axis-garbage``).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def tf_cases(draw: st.DrawFn, target: str) -> dict[str, Any]:
         pads = _pads(case, spatial, kernel)
         assume(all(size + lo + hi >= e for size, (lo, hi), e in zip(spatial, pads, span)))
     dtype = draw(st.sampled_from(("float64", "float32")))
-    if dtype == "float32":  # the known issue tensorflow-uninitialised-strided-padding
+    if dtype == "float32":  # the known issue tensorflow-cpu-strided-short-axis-garbage
         assume(all(s == 1 or size >= k for s, size, k in zip(strides, case["output_shape"] or spatial, span)))
     values = st.integers(-4, 4).map(float)
     x_shape = (n, c_out if transposed else c_in, *spatial)
