@@ -139,8 +139,9 @@ def _carrier_arrays(shape: tuple[int, ...], dtype: str, kind: str, kernel: bool,
     if kind == "nonfinite" and kernel:  # non-zero weights, NaN/inf among them with nonfinite_kernel; finite fill
         values = st.one_of(_NONZERO, st.sampled_from([np.nan, np.inf, -np.inf])) if nonfinite_kernel else _NONZERO
         background = _NONZERO
-    if kernel and int(np.prod(shape)) > FULL_KERNEL and len(shape) > 2:
+    if kernel and int(np.prod(shape)) > FULL_KERNEL and len(shape) > 2 and shape[0] * shape[1] > 1:
         # Sparse, with the first (output, input) channel pair's taps every one drawn: asymmetric as a whole.
+        # (A single channel pair is those taps: drawn in full however many.)
         sparse = hnp.arrays(carrier_dtype(dtype), shape, elements=values, fill=background)
         taps = _carrier_arrays((1, 1, *shape[2:]), dtype, kind, True, nonfinite_kernel)
         arrays = st.tuples(sparse, taps).map(_with_first_taps)

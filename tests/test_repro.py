@@ -41,11 +41,12 @@ def _run(repro: Repro) -> subprocess.CompletedProcess[str]:
 
 
 def _condition(repro_id: str) -> str | None:
-    """`KnownIssue.condition` of ``repro_id`` (``None`` for a belief), asked in a process of its own with
+    """Why the known issue ``repro_id`` may not show here (``None`` for a belief): another version of its
+    library than it was verified on, or its `KnownIssue.condition`; asked in a process of its own with
     the scripts' environment (it may import TensorFlow, which must not share this process with torch)."""
     code = ("import sys\nfrom conv_equivalence.backends import all_backends\n"
             "issues = {i.id: i for b in all_backends() for i in b.known_issues}\n"
-            "issue = issues.get(sys.argv[1])\nprint((issue.condition() if issue else None) or '')")
+            "issue = issues.get(sys.argv[1])\nprint((issue.other_version() or issue.condition() if issue else None) or '')")
     result = subprocess.run([sys.executable, "-c", code, repro_id], env={**os.environ, **ENV, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
                             capture_output=True, text=True, timeout=TIMEOUT_S, check=True)
     return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else None

@@ -215,3 +215,14 @@ def test_kernels_are_seldom_their_own_flip() -> None:
     draw()
     for size, (palindromic, drawn) in counts.items():
         assert drawn >= 20 and palindromic <= drawn // 10, (size, palindromic, drawn)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 5, 5, 5), (1, 1, 65), (2, 1, 5, 5, 5)])
+@pytest.mark.parametrize("kind", ["integers", "nonfinite"])
+def test_large_kernels_of_one_channel_pair_are_drawn(shape: tuple[int, ...], kind: str) -> None:
+    """A kernel past `cst.FULL_KERNEL` elements that is one channel pair is those taps, drawn in full (the
+    sparse path once asked for its own first channel pair again, without end: a RecursionError that
+    `full-convolution-associates` met on Hypothesis 6.100 with a 5x5x5 signal)."""
+    kernel = find(cst.carrier_arrays(shape, "float64", kind, kernel=True, nonfinite_kernel=kind == "nonfinite"),
+                  lambda w: True, settings=settings(database=None, derandomize=True))
+    assert kernel.shape == shape

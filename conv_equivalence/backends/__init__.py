@@ -13,6 +13,7 @@ that this package imports without any of them.
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -144,6 +145,17 @@ class KnownIssue:
     reported: str = ""
     condition: Callable[[], str | None] = field(default=lambda: None)
     intermittent: bool = False
+
+    def other_version(self) -> str | None:
+        """``None`` when the installed package is the version this issue was verified on, else what differs."""
+        package, _, version = self.verified_with.partition("==")
+        if not version:
+            return None
+        try:
+            installed = importlib.metadata.version(package).split("+")[0]  # 2.13.0+cpu is 2.13.0
+        except importlib.metadata.PackageNotFoundError:
+            return f"verified on {self.verified_with}; {package} is not installed"
+        return None if installed == version else f"verified on {self.verified_with}; {package} here is {installed}"
 
 
 @dataclass(frozen=True)
