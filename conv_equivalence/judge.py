@@ -82,7 +82,7 @@ def judge(case: Case, reply: dict[str, Any], precision: str, convention: str) ->
     if mismatch is not None:
         marks = tuple(tuple(int(i) for i in pos) for pos in np.argwhere(_differs(out, expected, bound)))
         forward = "the forward's " if case.cotangent is not None else ""
-        return Failure("values", mismatch.describe(), got=out, expected=expected, marks=marks, atol=float(mismatch.bound[0]),
+        return Failure("values", mismatch.describe(), got=out, expected=expected, marks=marks, atol=mismatch.atol,
                        summary=f"{forward}values differ at {mismatch.count} of {mismatch.total} output elements")
     if case.cotangent is None or reply.get("grads") is None:
         return None
@@ -117,7 +117,7 @@ def judge_gradients(case: Case, grads: dict[str, Any], precision: str) -> Failur
             marks = tuple(tuple(int(i) for i in pos) for pos in np.argwhere(_differs(got["out"], expected, bound)))
             zero = " (it is all zero)" if not np.any(got["out"]) else ""
             return Failure("grad", mismatch.describe(), got=got["out"], expected=np.asarray(expected), marks=marks,
-                           atol=float(mismatch.bound[0]), part=name,
+                           atol=mismatch.atol, part=name,
                            summary=f"{name} gradient differs at {mismatch.count} of {mismatch.total} elements{zero}")
     if not case.double or grads.get("double") is None:
         return None
@@ -150,7 +150,7 @@ def _judge_double(case: Case, second: dict[str, Any], want: Any, precision: str)
         if mismatch is not None:
             marks = tuple(tuple(int(i) for i in pos) for pos in np.argwhere(_differs(got["out"], expected, total)))
             return Failure("grad", f"{what}: " + mismatch.describe(), got=got["out"], expected=expected, marks=marks,
-                           atol=float(mismatch.bound[0]), part=f"double {name}",
+                           atol=mismatch.atol, part=f"double {name}",
                            summary=f"double backward: {name} part differs at {mismatch.count} of {mismatch.total} elements")
     return None
 

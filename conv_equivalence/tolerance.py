@@ -196,6 +196,10 @@ class Mismatch:
     bound: list[float]
     count: int
     total: int
+    atol: float = 0.0
+    """One absolute tolerance a reproduction can apply to every element: the bound at the worst element, or,
+    where that element's expected value is not finite (its bound is then inf or NaN and only an exact match
+    counts), the largest finite bound in the output."""
 
     def describe(self, limit: int = 5) -> str:
         lines = [f"{self.count} of {self.total} elements differ beyond the bound; first {min(limit, self.count)}:"]
@@ -279,7 +283,16 @@ def compare(got: np.ndarray, expected: np.ndarray, bound: np.ndarray | float) ->
         bound=[float(bound_arr[tuple(p)]) for p in idx[:20]],
         count=int(bad.sum()),
         total=int(bad.size),
+        atol=_one_atol(bound_arr, idx[0]),
     )
+
+
+def _one_atol(bound: np.ndarray, worst: np.ndarray) -> float:
+    at_worst = float(bound[tuple(worst)])
+    if np.isfinite(at_worst):
+        return at_worst
+    finite = bound[np.isfinite(bound)]
+    return float(finite.max()) if finite.size else 0.0
 
 
 PRECISIONS: tuple[str, ...] = ("exact", "float32", "tf32", "fft", "float16", "bfloat16")

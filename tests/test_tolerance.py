@@ -107,3 +107,15 @@ def test_mismatch_report_names_positions() -> None:
     mismatch = tolerance.compare(np.array([[1.0, 2.0], [3.0, 5.0]]), np.array([[1.0, 2.0], [3.0, 4.0]]), 0.5)
     assert mismatch is not None and mismatch.positions == [(1, 1)] and mismatch.count == 1
     assert "at (1, 1): got 5.0, expected 4.0" in mismatch.describe()
+
+
+def test_a_reproductions_one_tolerance_is_finite_where_the_worst_element_is_not() -> None:
+    """At a non-finite expected value the bound is inf or NaN and only an exact match counts; the one atol a
+    reproduction applies everywhere is then the largest finite bound (an inf atol would pass a finite answer)."""
+    expected = np.array([np.inf, 2.0, 3.0])
+    mismatch = tolerance.compare(np.array([1.0, 2.0, 3.0]), expected, np.array([np.inf, 0.25, 0.5]))
+    assert mismatch is not None and mismatch.positions == [(0,)] and mismatch.atol == 0.5
+    mismatch = tolerance.compare(np.array([np.inf, 2.0, 4.0]), expected, np.array([np.nan, 0.25, 0.5]))
+    assert mismatch is not None and mismatch.atol == 0.5
+    mismatch = tolerance.compare(np.array([1.0]), np.array([np.nan]), np.array([np.nan]))
+    assert mismatch is not None and mismatch.atol == 0.0
