@@ -58,7 +58,7 @@ def test_torch_itself_passes_every_facet() -> None:
 
 
 def test_torch_transposed_passes_every_facet() -> None:
-    # torch's own known issues (torch-cpu-float32-transpose-output-padding-nan among them) are not drawn.
+    # torch's own known issues (torch-cpu-float32-transpose-phantom-sample-nan among them) are not drawn.
     result = check_conv("tests.broken:correct_transposed", ndim=1, transposed=True, profile=CI, examples=15)
     assert {f.name for f in result.facets if f.status != "pass"} == set(), result.report()
     assert result.verdict == "pass"

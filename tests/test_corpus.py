@@ -45,11 +45,11 @@ NotImplementedError, for int64 on 2.1), so the verdicts they must get differ the
 
 @pytest.fixture(autouse=True)
 def _environment(request: pytest.FixtureRequest) -> None:
-    from conv_equivalence.backends.pytorch import _torch_version
+    from conv_equivalence.backends.torch_issues import torch_version
 
-    if _torch_version() < DERIVED_ON:
+    if torch_version() < DERIVED_ON:
         pytest.skip(f"the corpus verdicts are derived on torch >= {DERIVED_ON[0]}.{DERIVED_ON[1]}; this is "
-                    f"{'.'.join(map(str, _torch_version()))}")
+                    f"{'.'.join(map(str, torch_version()))}")
     member = request.node.callspec.params.get("member") if hasattr(request.node, "callspec") else None
     if member is not None and member.convention == "jax":
         pytest.importorskip("jax", reason="the jax member needs jax (the jax extra)")

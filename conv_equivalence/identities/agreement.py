@@ -55,8 +55,8 @@ register(Identity(
 ))
 register(Identity(
     "nonfinite-propagates",
-    "NaN and infinities in the input reach exactly the outputs whose window holds them, as IEEE "
-    "arithmetic says (finite non-zero weights; FFT methods are exempt: they spread NaN by design).",
+    "NaN and infinities in the input or the weights reach exactly the outputs whose products hold them, as IEEE "
+    "arithmetic says (non-zero weights; FFT methods are exempt: they spread NaN by design).",
     "isnan(backend(x, w)) == isnan(oracle.conv(x, w)), and the same for +inf and -inf",
     backends_where(lambda b: b.capabilities.nonfinite and any(d in FLOAT_DTYPES for d in b.capabilities.dtypes)),
     _problems("nonfinite"), _equals_oracle, tags=("agreement", "ieee"),

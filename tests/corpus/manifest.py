@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from conv_equivalence.backends.pytorch import _torch_version
+from conv_equivalence.backends.torch_issues import torch_version
 
 HERE = Path(__file__).parent
 
@@ -28,7 +28,7 @@ layer's ``padding_mode``."""
 STATUSES = ("pass", "fail", "crash", "timeout", "declined", "skipped", "explained")
 FAILING = ("fail", "crash", "timeout")
 
-_TORCH = _torch_version()
+_TORCH = torch_version()
 
 @dataclass(frozen=True)
 class Expect:
