@@ -46,8 +46,9 @@ def test_identity(identity_id: str, target: str) -> None:
     else:
         assert verdict.outcome == DIFFERS, f"documented discrepancy no longer shows: {identity.statement}"
         # The shrinker reaches the smallest counterexample argued in the entry, and the true
-        # identity holds on it.
-        if SHRINKER_AS_RECORDED:
+        # identity holds on it. The sizes were recorded under the derandomised ci profile; a randomly
+        # seeded run may stop at a larger local minimum (thorough: 8 elements for a 6-element entry).
+        if SHRINKER_AS_RECORDED and current_profile() == "ci":
             assert elements(verdict.counterexample) == identity.minimal_size, verdict.counterexample
         if identity.truth is not None:
             identity.truth(target, verdict.counterexample)
@@ -92,3 +93,37 @@ def test_catalogue_has_at_least_25_beliefs_each_with_its_truth() -> None:
     assert all(i.truth is not None and i.minimal_size and i.why for i in beliefs)
     libraries = {i.targets()[0].split(".")[0] for i in beliefs}
     assert {"torch", "scipy", "numpy"} <= libraries
+
+
+def test_native_ndimage_bound_of_the_most_negative_int64_weight() -> None:
+    """The thorough profile drew weights [-2**63]: np.abs wraps it to a negative bound, which rejected an exact
+    answer (error 0 > bound -3.07e3). The bound takes |w| in float64."""
+    from conv_equivalence.identities.native import _check_ndimage
+
+    for target in ("scipy.ndimage.correlate", "scipy.ndimage.convolve"):
+        _check_ndimage(target, (np.array([1.0]), np.array([np.iinfo(np.int64).min]), "constant", 0.0, (0,)))
+
+
+def test_the_adjoint_identity_compares_exactly_only_where_the_dtype_holds_every_sum() -> None:
+    """bfloat16 holds integers exactly up to 2**8: the thorough profile drew a conv_transpose whose sums reach
+    past that (an inner product 1590 against 1591); such draws are left out, smaller ones kept."""
+    from conv_equivalence.identities.transposed import exact_in_dtype
+    from conv_equivalence.problem import ConvSpec
+
+    spec = ConvSpec.create(1, transposed=True)
+    small = ConvProblem(spec, np.full((1, 2, 1), 4.0), np.full((2, 1, 1), 32.0), dtype="bfloat16")
+    assert exact_in_dtype(small)  # 2 * 4 * 32 = 256
+    assert not exact_in_dtype(small.replace(x=np.full((1, 2, 1), -5.0)))  # 2 * 5 * 32 = 320 > 256
+    assert exact_in_dtype(small.replace(x=np.full((1, 2, 1), -5.0), dtype="float16"))
+
+
+def test_ndimage_epsilon_hazard_reads_complex_weights_by_component() -> None:
+    """The thorough profile drew the weight 8.5e-4 + 1.4e-17j: its modulus is far above DBL_EPSILON, but ndimage
+    filters the imaginary part on its own and drops 1.4e-17 there (got a real part 0, expected -1.4e-17)."""
+    import scipy.ndimage
+
+    from conv_equivalence.backends.scipy_ndimage import near_symmetry_hazard
+
+    weight = np.array([8.5235e-4 + 1.4391785e-17j])
+    assert scipy.ndimage.correlate(np.array([1j]), weight).real[0] == 0.0  # the product's real part is -1.4e-17
+    assert near_symmetry_hazard(weight) and not near_symmetry_hazard(np.array([8.5235e-4 + 1e-3j]))

@@ -235,6 +235,34 @@ TRANSPOSE_MULTIPLIES_ZEROS = KnownIssue(
     reported="not found (jax#32267 is conv_transpose's explicit padding, a different defect) (searched 2026-11-25)",
 )
 
+def _swapped_padding_example() -> ConvProblem:
+    spec = ConvSpec.create(1, padding=3)
+    return ConvProblem(spec, np.array([[[0.0, np.nan, np.nan]]]), np.ones((1, 1, 4)), dtype="float32")
+
+
+NUMPY_SWAP_MULTIPLIES_PADDING = KnownIssue(
+    "jax-numpy-shorter-input-multiplies-padding",
+    "jax.numpy.correlate/convolve, like numpy, swap the operands when the kernel is the longer, so the input "
+    "becomes the kernel; XLA's CPU float32 kernel then multiplies the zero padding by it (the belief "
+    "jax-numpy-correlate-forms-only-defined-products), and a NaN in the input reaches outputs its window never "
+    "holds: correlate([0, nan, nan], [1, 1, 1, 1], 'full') is all NaN, not [0, nan, nan, nan, nan, nan] "
+    "(float64 is right)",
+    lambda problem: (problem.dtype == "float32" and problem.x.shape[-1] < problem.weight.shape[-1]
+                     and any(p for pair in problem.spec.pads(problem.weight.shape[2:]) for p in pair)
+                     and not np.isfinite(problem.x).all()),
+    _swapped_padding_example,
+    verified_with="jaxlib==0.10.2",
+    script="""
+    a = np.array([0.0, np.nan, np.nan], dtype=np.float32)
+    v = np.ones(4, dtype=np.float32)
+    # out[i] = sum_j a[i + j - 3] v[j] over the existing a only: out[0] = a[0] = 0 meets no NaN
+    expected = np.array([0.0, np.nan, np.nan, np.nan, np.nan, np.nan])
+    actual = np.asarray(jax.numpy.correlate(a, v, "full"))
+    """,
+    reported="not found (searched 2026-12-04)",
+)
+
+
 _DTYPES = FLOAT_DTYPES + COMPLEX_DTYPES + ("int32", "int64")
 _common: dict[str, Any] = dict(dtypes=_DTYPES, empty_batch=True, channels=True, groups=True, stride=True,
                                dilation=True, bias=True, layouts=("contiguous", "channels_last"))
@@ -254,5 +282,5 @@ for function in ("correlate", "convolve"):
         f"jax.numpy.{function}", "jax", f"jax.numpy.{function} (1-D)",
         # Integer inputs come back as floats (the belief jax-numpy-convolve-keeps-integer-dtype).
         Capabilities(ranks=(1,), dtypes=("float32", "float64") + COMPLEX_DTYPES, batch=False, padding_pairs=True),
-        _jnp(function), computing_dtype=computing_dtype,
+        _jnp(function), computing_dtype=computing_dtype, known_issues=(NUMPY_SWAP_MULTIPLIES_PADDING,),
     ))

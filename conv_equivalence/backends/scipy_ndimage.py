@@ -44,7 +44,10 @@ DTYPE_RULE = DtypeRule(
 
 
 def near_symmetry_hazard(weights: np.ndarray) -> bool:
-    """True for kernels that ndimage's absolute ``DBL_EPSILON`` shortcuts compute wrongly."""
+    """True for kernels that ndimage's absolute ``DBL_EPSILON`` shortcuts compute wrongly (complex kernels
+    component by component: ndimage filters with the real and the imaginary part apart)."""
+    if weights.dtype.kind == "c":
+        return near_symmetry_hazard(weights.real) or near_symmetry_hazard(weights.imag)
     w = weights.ravel()
     mirror = w[::-1]
     tiny = (np.abs(w) > 0) & (np.abs(w) <= 2 * EPSILON)

@@ -121,9 +121,14 @@ def _quiet(call: Any) -> Any:
         return call()
 
 
+def _magnitude(a: np.ndarray) -> np.ndarray:
+    """|a| in float64 (an integer array's own abs wraps: abs(int64 min) is negative)."""
+    return np.abs(a.astype(np.complex128 if a.dtype.kind == "c" else np.float64))
+
+
 def _finite_magnitude(a: np.ndarray) -> np.ndarray:
     """|a| with non-finite entries as 0 (the rounding bound concerns the finite outputs)."""
-    m = np.abs(a.astype(np.complex128 if a.dtype.kind == "c" else np.float64))
+    m = _magnitude(a)
     return np.where(np.isfinite(m), m, 0.0)
 
 
@@ -350,7 +355,7 @@ def _check_ndimage(target: str, case: tuple[np.ndarray, np.ndarray, str, float, 
         return _quiet(lambda: oracle.conv(extended[None, None], k.astype(np.float64)[None, None])[0, 0])
 
     got = _quiet(lambda: getattr(scipy.ndimage, target.rsplit(".", 1)[1])(x, w, mode=mode, cval=cval, origin=list(origin)))
-    check_result(target, got, exact(x, weights, cval), exact(_finite_magnitude(x), np.abs(weights), abs(cval)),
+    check_result(target, got, exact(x, weights, cval), exact(_finite_magnitude(x), _magnitude(weights), abs(cval)),
                  w.size, DTYPE_RULE.result(x.dtype, w.dtype), DTYPE_RULE, case)
 
 
@@ -408,7 +413,7 @@ def _check_filter2d(target: str, case: tuple[np.ndarray, np.ndarray, str | None,
         return oracle.conv(extended[None, None], k.astype(np.float64)[None, None])[0, 0] + shift
 
     got = _quiet(lambda: cv2.filter2D(src, depth, kernel, anchor=anchor, delta=delta, borderType=getattr(cv2, border)))
-    check_result(target, got, exact(src, kernel, delta), exact(np.abs(src), np.abs(kernel), abs(delta)), kernel.size,
+    check_result(target, got, exact(src, kernel, delta), exact(_magnitude(src), _magnitude(kernel), abs(delta)), kernel.size,
                  DTYPE_RULE.result(src.dtype, ddepth), DTYPE_RULE, case)  # type: ignore[arg-type]  # None: ddepth=-1
 
 
