@@ -389,6 +389,13 @@ class ConvProblem:
         return self.spec.output_shape(self.x.shape, self.weight.shape)
 
     @property
+    def zero_padded(self) -> bool:
+        """A convolution (not transposed) whose zero padding adds samples on some axis."""
+        s = self.spec
+        return (not s.transposed and s.padding_mode == "zeros"
+                and any(p for pair in s.pads(self.weight.shape[2:]) for p in pair))
+
+    @property
     def terms_per_output(self) -> int:
         """Number of products summed into each output element (before the bias)."""
         return terms_per_output(self.x.shape[1], self.spec.groups, self.weight.shape[2:])

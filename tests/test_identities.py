@@ -114,16 +114,17 @@ def test_native_ndimage_bound_of_the_most_negative_int64_weight() -> None:
 
 
 def test_the_adjoint_identity_compares_exactly_only_where_the_dtype_holds_every_sum() -> None:
-    """bfloat16 holds integers exactly up to 2**8: the thorough profile drew a conv_transpose whose sums reach
-    past that (an inner product 1590 against 1591); such draws are left out, smaller ones kept."""
-    from conv_equivalence.identities.transposed import exact_in_dtype
+    """bfloat16 holds integers exactly below 2**8: the thorough profile drew a conv_transpose whose sums reach
+    past that (an inner product 1590 against 1591). The identity keeps only draws whose rounding bound is zero."""
     from conv_equivalence.problem import ConvSpec
+    from conv_equivalence.tolerance import bound_for
 
     spec = ConvSpec.create(1, transposed=True)
-    small = ConvProblem(spec, np.full((1, 2, 1), 4.0), np.full((2, 1, 1), 32.0), dtype="bfloat16")
-    assert exact_in_dtype(small)  # 2 * 4 * 32 = 256
-    assert not exact_in_dtype(small.replace(x=np.full((1, 2, 1), -5.0)))  # 2 * 5 * 32 = 320 > 256
-    assert exact_in_dtype(small.replace(x=np.full((1, 2, 1), -5.0), dtype="float16"))
+    small = ConvProblem(spec, np.full((1, 2, 1), 4.0), np.full((2, 1, 1), 31.0), dtype="bfloat16")
+    assert not bound_for(small).any()  # 2 * 4 * 31 = 248 < 256
+    large = small.replace(x=np.full((1, 2, 1), -5.0), weight=np.full((2, 1, 1), 32.0))
+    assert bound_for(large).all()  # 320: bfloat16 rounds 321 to 320
+    assert not bound_for(large.replace(dtype="float16")).any()
 
 
 def test_ndimage_epsilon_hazard_reads_complex_weights_by_component() -> None:

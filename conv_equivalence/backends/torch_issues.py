@@ -31,6 +31,10 @@ def _bf16_nonfinite(problem: ConvProblem) -> bool:
     return problem.dtype == "bfloat16" and not np.isfinite(problem.x).all()
 
 
+def _bf16_nonfinite_weight(problem: ConvProblem) -> bool:
+    return problem.dtype == "bfloat16" and not np.isfinite(problem.weight).all()
+
+
 def _nan_spread_example() -> ConvProblem:
     x = np.array([[[0.0, 0.0, 0.0, 0.0, np.nan, 0.0, 0.0, 0.0]]])
     return ConvProblem(ConvSpec.create(1), x, np.ones((1, 1, 2)), dtype="bfloat16")
@@ -120,10 +124,7 @@ BATCHED_SKIPS_PADDING = KnownIssue(
     "(NaN): conv1d(ones(2,1,1), [[[inf, 1]]], padding=1) is [1, inf] per item, not [nan, inf] (batch 1, float64, "
     "float16 and torch.backends.mkldnn disabled are right; seen on torch 2.1.2, 2.13.0 and 2.14.1 on a CPU with "
     "AVX-512)",
-    lambda problem: (problem.dtype == "float32" and not problem.spec.transposed and problem.x.shape[0] > 1
-                     and problem.spec.padding_mode == "zeros"
-                     and any(p for pair in problem.spec.pads(problem.weight.shape[2:]) for p in pair)
-                     and not np.isfinite(problem.weight).all()),
+    lambda problem: _float32_nonfinite_weight_over_padding(problem) and problem.x.shape[0] > 1,
     _batched_padding_example,
     condition=lambda: cpu_reason("avx512f"),  # measured on AVX-512 only; the AMD EPYC without it not tried
     verified_with="torch==2.13.0",
@@ -150,7 +151,7 @@ BF16_NONFINITE_WEIGHT = KnownIssue(
     "(conv1d(ones(1,2,2), w, groups=2) with w = [1,1,1,inf] gives NaN in channel 3, not inf), and padded zeros "
     "are left out of the sum (float32 with torch.backends.mkldnn disabled, float16 and float64 are right; torch "
     "2.1.2, 2.13.0 and 2.14.1)",
-    lambda problem: problem.dtype == "bfloat16" and not np.isfinite(problem.weight).all(),
+    _bf16_nonfinite_weight,
     _bf16_weight_example,
     condition=lambda: cpu_reason("avx512f"),  # oneDNN's AVX-512 bfloat16 kernels, as for the NaN spread above
     verified_with="torch==2.13.0",
@@ -177,7 +178,7 @@ BF16_NONFINITE_WEIGHT_TRANSPOSED = KnownIssue(
     "(conv_transpose1d(ones(1,2,2), w, groups=2) with w[1, 1] = inf, every other weight 1, gives NaN in channel 3, "
     "not inf), and samples beyond the input are multiplied (float32 with torch.backends.mkldnn disabled, float16 "
     "and float64 are right; torch 2.1.2, 2.13.0 and 2.14.1)",
-    lambda problem: problem.dtype == "bfloat16" and not np.isfinite(problem.weight).all(),
+    _bf16_nonfinite_weight,
     _bf16_weight_transposed_example,
     condition=lambda: cpu_reason("avx512f"),
     verified_with="torch==2.13.0",
@@ -217,6 +218,10 @@ ZERO_INPUT_CHANNELS = KnownIssue(
 )
 
 
+def _float32_nonfinite_weight_over_padding(problem: ConvProblem) -> bool:
+    return problem.dtype == "float32" and problem.zero_padded and not np.isfinite(problem.weight).all()
+
+
 def _depthwise_padding_example() -> ConvProblem:
     return ConvProblem(ConvSpec.create(1, padding=1, groups=2), np.zeros((1, 2, 1)),
                        np.array([[[1.0, 1.0]], [[1.0, np.nan]]]), dtype="float32")
@@ -229,11 +234,8 @@ DEPTHWISE_SKIPS_PADDING = KnownIssue(
     "definition multiplies the padded zero (NaN): conv1d(zeros(1,2,1), [[[1,1]],[[1,nan]]], padding=1, groups=2) "
     "is [[0,0],[nan,0]], not [[0,0],[nan,nan]] (float64, float16, bfloat16, torch.backends.mkldnn disabled, "
     "channel multipliers above 1 and ungrouped convolutions of batch 1 are right; seen on torch 2.1.2, 2.13.0 and 2.14.1)",
-    lambda problem: (problem.dtype == "float32" and not problem.spec.transposed and problem.spec.groups > 1
-                     and problem.x.shape[1] == problem.spec.groups == problem.weight.shape[0]
-                     and problem.spec.padding_mode == "zeros"
-                     and any(p for pair in problem.spec.pads(problem.weight.shape[2:]) for p in pair)
-                     and not np.isfinite(problem.weight).all()),
+    lambda problem: (_float32_nonfinite_weight_over_padding(problem) and problem.spec.groups > 1
+                     and problem.x.shape[1] == problem.spec.groups == problem.weight.shape[0]),
     _depthwise_padding_example,
     verified_with="torch==2.13.0",
     script="""
