@@ -82,6 +82,8 @@ class FacetResult:
     declined_reasons: Counter[str] = dataclasses.field(default_factory=Counter)
     warnings: Counter[str] = dataclasses.field(default_factory=Counter)
     seconds: float = 0.0
+    real: Any = None
+    """The ``real-sizes`` facet's failure (`realsize.RealSizeFailure`): first failing layer, smallest, boundaries."""
 
 
 @dataclasses.dataclass
@@ -127,11 +129,16 @@ class CheckResult:
     def to_json(self) -> dict[str, Any]:
         from conv_equivalence.reproduce import case_json
 
-        return {"verdict": self.verdict, "implementation": self.name,
-                "facets": [{"name": f.name, "status": f.status, "examples": f.examples, "declined": f.declined,
-                            "note": f.note, "message": None if f.failure is None else f.failure.message,
-                            "counterexample": None if f.counterexample is None else case_json(f.counterexample),
-                            "reproduction": f.reproduction} for f in self.facets]}
+        def entry(f: FacetResult) -> dict[str, Any]:
+            data = {"name": f.name, "status": f.status, "examples": f.examples, "declined": f.declined,
+                    "note": f.note, "message": None if f.failure is None else f.failure.message,
+                    "counterexample": None if f.counterexample is None or f.real is not None else case_json(f.counterexample),
+                    "reproduction": f.reproduction}
+            if f.real is not None:  # shapes, the data's rule and seed, and the boundaries: not megabytes of values
+                data["real_size"] = f.real.to_json()
+            return data
+
+        return {"verdict": self.verdict, "implementation": self.name, "facets": [entry(f) for f in self.facets]}
 
 
 def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, convention: str, settings_: Any,
@@ -291,14 +298,20 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
                convention: str = "torch", device: str = "cpu", precision: str = "exact",
                decline_on: Iterable[str] = (), equal_per_axis: bool = False, int_padding: bool = False,
                bias_always: bool = False, only: Iterable[str] | None = None, examples: int | None = None,
-               grad: bool | None = None) -> CheckResult:
+               grad: bool | None = None, shapes: Iterable[str] | None = None, shapes_from: str | None = None,
+               input_size: str | None = None, nondeterministic: bool = False) -> CheckResult:
     """Check ``fn`` (a callable, or a ``MODULE:ATTR``/``FILE.py:ATTR`` spec) facet by facet; raise
     ``AssertionError`` with the report when a facet fails and ``raise_on_failure``.
 
     ``convention="layer"``: ``fn`` is a class built like ``torch.nn.Conv{N}d`` (`conventions`), and
     ``padding_mode`` is checked too. ``grad``: check the backward (the ``grad`` facet) always
     (``True``), never (``False``), or, by default, for the torch and layer conventions where the
-    output has a ``grad_fn`` (an output without one declines the facet)."""
+    output has a ``grad_fn`` (an output without one declines the facet).
+
+    ``shapes``: the ``real-sizes`` facet's layers (``all``, shipped table names, table files; default: a
+    sample of the shipped tables that reaches every large value), or ``shapes_from`` a ``MODULE:ATTR``
+    model whose convolutions are harvested on a sample input (``input_size``, like ``1x3x224x224``).
+    ``nondeterministic``: do not require two calls on the same real-size problem to agree bitwise."""
     from hypothesis import settings
 
     from conv_equivalence.backends import get_backend
@@ -364,6 +377,8 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
                              f"facets are {', '.join(planned)})")
         if all(planned[name].skipped for name in wanted):
             raise UsageError(f"--facets: nothing to check: {', '.join(f'{n} is skipped ({planned[n].skipped})' for n in sorted(wanted))}")
+    layers = _real_layers(shapes, shapes_from, input_size, opts) if "real-sizes" in {f.name for f in facets if not f.skipped} \
+        and (wanted is None or "real-sizes" in wanted) else []
     settings_ = profile if profile is not None else settings()
     if examples is not None:
         settings_ = settings(settings_, max_examples=examples)
@@ -402,6 +417,10 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
             prec = opts.precision
             bases[facet.name] = fct.base_dtype(allowed) if facet.name.startswith("dtype:") else base
             whole = facet.name in WHOLE_COUNT
+            if facet.name == "real-sizes":
+                results[facet.name] = _real_sizes(layers, runner, opts, allowed, base, reference.known_issue, limit,
+                                                  nondeterministic, seed, settings_.max_examples)
+                continue
             r = _search(facet, opts, runner, prec, convention, settings_ if whole else narrow, seed, reference.known_issue,
                         _early(results, [b for b in facets[:index] if facet.explained_by(b)], bases,
                                runner, opts, prec, convention))
@@ -425,7 +444,12 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
 
     fn_ref = None if isinstance(fn, str) else (getattr(fn, "__module__", "__main__"), getattr(fn, "__qualname__", "?"))
     for r in results.values():
-        if r.status in FAILING and r.counterexample is not None and r.failure is not None:
+        if r.status in FAILING and r.real is not None and r.failure is not None:
+            from conv_equivalence.reproduce import rule_snippet
+
+            r.reproduction = rule_snippet(r.real.smallest, r.failure.kind, r.failure.atol, target=fn if isinstance(fn, str) else "",
+                                          fn_ref=fn_ref, convention=convention, device=device)
+        elif r.status in FAILING and r.counterexample is not None and r.failure is not None:
             r.reproduction = snippet(r.counterexample, r.failure.kind, r.failure.atol, part=r.failure.part,
                                      target=fn if isinstance(fn, str) else "",
                                      fn_ref=fn_ref, convention=convention, device=device, facet=r.name)
@@ -436,3 +460,79 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
     if raise_on_failure and result.verdict == "fail":
         raise AssertionError(result.report())
     return result
+
+
+def _real_layers(shapes: Iterable[str] | None, shapes_from: str | None, input_size: str | None,
+                 opts: fct.Options) -> list[Any]:
+    """The ``real-sizes`` facet's table layers for this rank and kind, as the options allow them (usage errors
+    before any work)."""
+    from conv_equivalence import realsize
+    from conv_equivalence import shapes as tables
+
+    if shapes is not None and shapes_from is not None:
+        raise UsageError("give --shapes or --shapes-from, not both")
+    try:
+        if shapes_from is not None:
+            chosen = tables.harvest_spec(shapes_from, input_size)
+        elif shapes is not None:
+            chosen = tables.resolve(list(shapes))
+        else:
+            chosen = tables.sample(tables.matching(tables.builtin(), opts.ndim, opts.transposed))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if input_size is not None and shapes_from is None:
+        raise UsageError("--input-size is the sample input of --shapes-from")
+    fitting = tables.matching(chosen, opts.ndim, opts.transposed)
+    if (shapes is not None or shapes_from is not None) and not fitting:
+        kinds = sorted({layer.op for layer in chosen})
+        raise UsageError(f"--shapes: no layer is a {'transposed ' if opts.transposed else ''}{opts.ndim}-D convolution "
+                         f"(the layers are {', '.join(kinds)}): pick --ndim/--transposed to match")
+    allowed = [realsize.admissible(layer, opts.exclude, int_padding=opts.int_padding, equal_per_axis=opts.equal_per_axis,
+                                   bias_always=opts.bias_always) for layer in fitting]
+    return [layer for layer in allowed if layer is not None]
+
+
+def _real_sizes(layers: list[Any], runner: Runner, opts: fct.Options, allowed: list[str], base: str, known: Any,
+                limit: float, nondeterministic: bool, seed: int | None, examples: int) -> FacetResult:
+    """The ``real-sizes`` facet (`conv_equivalence.realsize`): drawn sizes, then the table's layers."""
+    from conv_equivalence import realsize
+
+    start = time.perf_counter()
+    result = FacetResult("real-sizes")
+    dtypes = [base] + (["float32"] if base != "float32" and "float32" in allowed and not base.startswith("int") else [])
+    drawn_count = max(2, min(realsize.DRAWN, examples // 10))
+    drawn = [layer for layer in (realsize.admissible(d, opts.exclude, int_padding=opts.int_padding,
+                                                     equal_per_axis=opts.equal_per_axis, bias_always=opts.bias_always)
+                                 for d in realsize.drawn_layers(opts.ndim, opts.transposed, drawn_count, seed))
+             if layer is not None]
+    driver = realsize.Driver(runner, opts.precision, _convention_of(runner), known, limit, nondeterministic, result)
+    failure = realsize.run(layers, drawn, driver, dtypes, opts.precision, seed)
+    result.seconds = time.perf_counter() - start
+    models = sorted({layer.model for layer in layers})
+    if failure is not None:
+        result.real = failure
+        moved = [b for b in failure.boundaries if b.below is not None]
+        where = "; ".join(f"{b.dimension} from {b.value}" for b in moved[:3]) or "at the smallest sizes"
+        result.note = f"{failure.first.layer.label} fails; smallest failing: {where}"
+        return result
+    table_checked = [layer for layer in layers if layer.label in driver.checked]
+    if driver.slow and len(driver.slow) >= len(table_checked):  # a few small layers passing make no real-size pass
+        result.status = "declined"
+        result.note = f"too slow at this size ({len(driver.slow)} layers): {driver.slow[-1]}"
+    elif result.examples == 0 and result.declined:
+        result.status = "declined"
+        result.note = f"every layer declined: {result.declined_reasons.most_common(1)[0][0]}" if result.declined_reasons else ""
+    elif result.examples == 0:
+        result.status, result.note = "skipped", "no layer fits the declared limits"
+    else:
+        biggest = max(layers + drawn, key=lambda layer: layer.macs)
+        result.note = (f"{len(table_checked)} layer{'s' * (len(table_checked) != 1)} ({', '.join(models)}) and "
+                       f"{len(drawn)} drawn, exact and float data; "
+                       f"largest {biggest.label}")
+        if driver.slow:
+            result.note += f"; {len(driver.slow)} too slow: {driver.slow[0]}"
+    return result
+
+
+def _convention_of(runner: Runner) -> str:
+    return runner.target.convention

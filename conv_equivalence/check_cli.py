@@ -54,6 +54,16 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--json", metavar="FILE", help="also write the facet table as JSON (check_schema.json)")
     parser.add_argument("--profile", choices=sorted(PROFILES), default="ci")
     parser.add_argument("--seed", type=int, help="Hypothesis seed (random search instead of the derandomised default)")
+    parser.add_argument("--shapes", nargs="+", metavar="NAME|FILE",
+                        help="the real-sizes facet's layers: 'all', shipped model tables (resnet50, vit_b_16, ...; "
+                             "see conv_equivalence/shape_tables) or table files, one layer a line (default: a sample of "
+                             "the shipped tables that reaches every large value)")
+    parser.add_argument("--shapes-from", metavar="MODULE:ATTR",
+                        help="harvest the real-sizes facet's layers from your torch.nn.Module (or a callable returning it, "
+                             "or (module, sample_input)) run on a sample input")
+    parser.add_argument("--input-size", metavar="NxCxHxW", help="the sample input's shape for --shapes-from")
+    parser.add_argument("--nondeterministic", action="store_true",
+                        help="do not require two calls on the same real-size problem to give bitwise-identical answers")
     parser.add_argument("--time-limit", type=_seconds, default=10.0, metavar="SECONDS",
                         help="seconds allowed per call, native code included (default 10)")
 
@@ -84,7 +94,8 @@ def main(args: Any) -> int:
                                 convention="layer" if args.layer else args.convention,
                                 precision=args.precision, decline_on=args.decline_on, equal_per_axis=args.equal_per_axis,
                                 int_padding=args.int_padding, bias_always=args.bias_always, only=args.facets,
-                                examples=args.examples)
+                                examples=args.examples, shapes=args.shapes, shapes_from=args.shapes_from,
+                                input_size=args.input_size, nondeterministic=args.nondeterministic)
     except UsageError as exc:
         raise CommandLineError(str(exc)) from None
     print(result.report())

@@ -7,7 +7,8 @@ other facet adds one feature to it: ``stride``, ``padding`` (ints), ``padding-st
 given), ``dtype:<name>`` (one per dtype besides the base), ``layout:channels_last``,
 ``layout:strided``, ``empty-batch`` (batch 0), ``nonfinite`` (NaN and infinities, with integer
 padding: torch multiplies the padded zeros, so an inf weight over them gives NaN),
-``large`` (sizes that cross real kernels' tiles and blocks), ``output-padding`` (transposed
+``large`` (sizes that cross real kernels' tiles and blocks), ``real-sizes`` (real models' layer shapes and
+sizes drawn up to them, exact integer data: `conv_equivalence.realsize`), ``output-padding`` (transposed
 only), ``padding-mode`` (layers), ``combined`` (everything at once), and ``grad`` and
 ``double-grad`` (the backward, and the backward's backward, over everything but NaN/inf and empty
 batches). Because the shrinker moves each facet's example
@@ -39,7 +40,8 @@ from conv_equivalence.strategies import carrier_arrays, problems, round_to
 from conv_equivalence.tolerance import SMALLEST_NORMAL, max_terms, unit_roundoff
 
 FEATURES = ("stride", "padding", "padding-strings", "padding-mode", "dilation", "groups", "bias", "layout:channels_last",
-            "layout:strided", "empty-batch", "nonfinite", "large", "output-padding", "combined", "grad", "double-grad")
+            "layout:strided", "empty-batch", "nonfinite", "large", "real-sizes", "output-padding", "combined", "grad",
+            "double-grad")
 """Facet names besides ``plain`` and the ``dtype:<name>`` facets, in the order they are checked."""
 EXCLUDE_WORDS = {
     # the words --exclude has always accepted, and the facets (and dtypes) each one leaves out
@@ -160,7 +162,7 @@ class Facet:
         """Whether a failure of this facet may be put down to ``basic`` failing too: ``plain`` is more basic
         than every facet, a facet that owns part of this one's features is more basic than it, and every
         facet is more basic than ``combined`` and the gradient facets."""
-        return basic.name != self.name and (basic.name == "plain" or basic.owns < self.owns
+        return basic.name not in (self.name, "real-sizes") and (basic.name == "plain" or basic.owns < self.owns
                                             or self.name in ("combined", "grad", "double-grad"))
 
     def exercises(self, case: Case) -> bool:
@@ -183,6 +185,18 @@ def base_dtype(dtypes: Iterable[str]) -> str:
     """The dtype ``plain`` and the structural facets use: float64 where allowed."""
     allowed = tuple(dtypes)
     return next((d for d in BASE_PREFERENCE if d in allowed), allowed[0])
+
+
+def every_caps(reference: Capabilities, options: Options, ex: set[str], layouts: tuple[str, ...]) -> Capabilities:
+    """Every feature the options leave in (``combined``'s domain)."""
+    return dataclasses.replace(
+        reference, ranks=(options.ndim,), dtypes=tuple(options.dtypes),
+        stride="stride" not in ex and reference.stride, dilation="dilation" not in ex and reference.dilation,
+        groups="groups" not in ex and reference.groups, bias="bias" not in ex and reference.bias,
+        padding_modes=("zeros",) if options.transposed else options.padding_modes, padding_pairs=False,
+        empty_batch="empty-batch" not in ex,
+        padding_strings=() if options.int_padding or "padding-strings" in ex else reference.padding_strings,
+        layouts=tuple(lay for lay in layouts if f"layout:{lay}" not in ex))
 
 
 def build(reference: Capabilities, options: Options, base: str) -> list[Facet]:
@@ -238,18 +252,15 @@ def build(reference: Capabilities, options: Options, base: str) -> list[Facet]:
     facets.append(facet("nonfinite", nonfinite_skip, kinds=("nonfinite",), paddings=("ints", "tuple"),
                         padding_strings=(), owns=("nonfinite", "padding", "padding-strings")))
     facets.append(facet("large", owns=("large",)))
+    facets.append(Facet("real-sizes", every_caps(reference, options, ex, layouts),
+                        owns=frozenset(("large", "real-sizes", "stride", "padding", "padding-strings", "dilation", "groups",
+                                        "bias", "output-padding")),
+                        skipped="excluded (--exclude)" if "real-sizes" in ex else None))
     if options.transposed:
         # output_padding picks among the sizes stride, dilation and padding leave ambiguous: all four together.
         facets.append(facet("output-padding", stride=True, dilation=True, paddings=("ints", "tuple"),
                             owns=("output-padding", "stride", "dilation", "padding")))
-    every = dataclasses.replace(
-        reference, ranks=(nd,), dtypes=tuple(options.dtypes),
-        stride="stride" not in ex and reference.stride, dilation="dilation" not in ex and reference.dilation,
-        groups="groups" not in ex and reference.groups, bias="bias" not in ex and reference.bias,
-        padding_modes=("zeros",) if options.transposed else options.padding_modes, padding_pairs=False,
-        empty_batch="empty-batch" not in ex,
-        padding_strings=() if options.int_padding or "padding-strings" in ex else reference.padding_strings,
-        layouts=tuple(lay for lay in layouts if f"layout:{lay}" not in ex))
+    every = every_caps(reference, options, ex, layouts)
     kinds = ("integers", "floats", "nonfinite") if options.nonfinite and "nonfinite" not in ex else ("integers", "floats")
     paddings = ("valid",) + (() if "padding" in ex else ("ints", "tuple")) + (() if "padding-strings" in ex else ("same",))
     facets.append(Facet("combined", every, kinds, paddings,

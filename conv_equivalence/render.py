@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +13,7 @@ from conv_equivalence.explain import grid
 
 if TYPE_CHECKING:
     from conv_equivalence.check import FacetResult
+    from conv_equivalence.judge import Failure
 
 
 def in_dtype(a: np.ndarray, dtype: str) -> np.ndarray:
@@ -30,6 +31,8 @@ def failure_text(result: FacetResult) -> str:
     """The whole account of one failing facet."""
     case, failure = result.counterexample, result.failure
     lines = [f"== {result.name}: {result.status} ({result.examples} checked, {result.declined} declined)"]
+    if result.real is not None and failure is not None:
+        return "\n".join(lines + real_size_lines(result.real, failure, result.reproduction))
     if case is None or failure is None:
         return "\n".join([*lines, result.note])
     p = case.problem
@@ -60,3 +63,24 @@ def failure_text(result: FacetResult) -> str:
 def _shown_dtype(dtype: str) -> str:
     """Outputs are compared in float64 (complex128, int64) but shown in the input's dtype where exact."""
     return dtype if dtype in ("int64", "int32") else "float64" if not dtype.startswith("complex") else "complex128"
+
+
+def real_size_lines(real: Any, failure: Failure, reproduction: str | None) -> list[str]:
+    """A real-size failure, compactly: the first failing layer, the smallest, each dimension's boundary,
+    the data's rule and seed, the first differing elements, and the reproduction."""
+    smallest = real.smallest
+    data = (f"integers in {{-2, -1, 1, 2}}, seed {smallest.seed}" + (f", {smallest.nonzeros} non-zero weights per output channel"
+                                                             if smallest.nonzeros is not None else "")
+            if smallest.data == "exact" else f"standard normal, seed {smallest.seed}")
+    lines = [f"first failing layer: {real.first.layer.label}: {real.first.layer.line()} ({real.first.dtype}, {real.first.data} data)",
+             f"smallest failing layer: {smallest.layer.line()}, output {'x'.join(map(str, smallest.layer.output_size))} "
+             f"({smallest.dtype}; data: {data})",
+             f"where it starts to fail (each dimension shrunk on its own, {real.calls} calls):"]
+    from conv_equivalence.realsize import boundary_lines
+
+    lines += [f"    {line}" for line in boundary_lines(real.boundaries)]
+    lines += [failure.message.strip().splitlines()[0], *failure.message.strip().splitlines()[1:6]]
+    if reproduction:
+        lines += ["reproduce (standalone Python; the arrays are rebuilt from the rule and seed):",
+                  textwrap.indent(reproduction.rstrip(), "    ")]
+    return lines

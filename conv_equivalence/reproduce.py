@@ -261,3 +261,76 @@ def _compare(wide: str, atol: float) -> list[str]:
 def dumps(data: Any) -> str:
     """JSON text for the report (no NaN literals: they were turned into strings)."""
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+
+def rule_snippet(trial: Any, failure_kind: str, atol: float, *, target: str, fn_ref: tuple[str, str] | None = None,
+                 convention: str = "torch", device: str = "cpu") -> str:
+    """Standalone Python for a ``real-sizes`` failure (`realsize.Trial`): the arrays are built from the data's
+    rule and seed (the rule's source is included), not written out, then called and compared as `snippet` does;
+    a ``nondeterministic`` failure calls twice and compares the bits."""
+    import inspect
+
+    from conv_equivalence import realsize
+
+    layer = trial.layer
+    numpy_like = convention not in ("torch", "layer")
+    rule = realsize.exact_operands if trial.data == "exact" else realsize.float_operands
+    lines = [f"# conv-equivalence check, facet real-sizes: {failure_kind} on {layer.line()}",
+             f"# data: {trial.data} ({'small integers' if trial.data == 'exact' else 'standard normal'}), seed {trial.seed}, "
+             f"{trial.dtype}", "from __future__ import annotations", "from collections.abc import Sequence",
+             "import numpy as np", "import torch", _loader(target, fn_ref), "", inspect.getsource(rule)]
+    extra = f", {trial.nonzeros!r}" if trial.data == "exact" else ""
+    lines.append(f"x, w, b = {rule.__name__}({layer.input_shape!r}, {layer.weight_shape!r}, {layer.bias!r}, "
+                 f"{layer.transposed!r}, {layer.groups!r}{extra}, seed={trial.seed})")
+    wide = "torch.complex128" if trial.dtype.startswith("complex") else "torch.int64" if trial.dtype.startswith("int") else "torch.float64"
+    lines.append(f"x, w, b = (None if a is None else torch.from_numpy(a).to(torch.{trial.dtype}) for a in (x, w, b))")
+    lines.append(f"xe, we, be = (None if a is None else a.to({wide}) for a in (x, w, b))  # the reference's operands")
+    if numpy_like:
+        lines.append("x, w, b = (None if a is None else a.numpy() for a in (x, w, b))")
+        if convention.startswith("nhwc"):
+            lines.append("x = np.ascontiguousarray(np.moveaxis(x, 1, -1))")
+            lines.append("w = np.ascontiguousarray(" + ("np.transpose(w, (*range(2, w.ndim), 1, 0)))" if convention.endswith("hwio")
+                                                        else "np.moveaxis(w, 1, -1))"))
+        if convention == "jax":
+            lines.append("import jax\njax.config.update('jax_enable_x64', True)\nimport jax.numpy as jnp\n"
+                         "x, w, b = jnp.asarray(x), jnp.asarray(w), None if b is None else jnp.asarray(b)")
+    elif device != "cpu":
+        lines.append(f"x, w, b = x.to({device!r}), w.to({device!r}), None if b is None else b.to({device!r})")
+    kwargs = layer.kwargs()
+    params = ([kwargs["stride"], kwargs["padding"], kwargs["output_padding"], kwargs["groups"], kwargs["dilation"]]
+              if layer.transposed else [kwargs["stride"], kwargs["padding"], kwargs["dilation"], kwargs["groups"]])
+    lines.append(f"params = ({', '.join(repr(v) for v in params)})")
+    if convention == "layer":
+        lines += _layer_code("layer", "impl", trial.case(), f"torch.{trial.dtype}", hook=True)
+        lines.append("call = lambda: layer(x)")
+    else:
+        lines.append("call = lambda: impl(x, w, b, *params)")
+    lines.append("got = call()")
+    if failure_kind == "nondeterministic":
+        lines += ["again = call()",
+                  "def bits(t):  # the answer's bytes",
+                  "    t = t.detach().cpu() if isinstance(t, torch.Tensor) else torch.from_numpy(np.array(t))",
+                  "    return t.contiguous().flatten().view(torch.uint8)",
+                  "assert torch.equal(bits(got), bits(again)), 'two calls on the same inputs gave different bits'"]
+        return "\n".join(lines) + "\n"
+    if failure_kind in ("crash", "timeout", "raised"):
+        lines.append(f"# the call above {'ended the process' if failure_kind == 'crash' else 'did not return' if failure_kind == 'timeout' else 'raises'}")
+        return "\n".join(lines) + "\n"
+    conv = f"torch.nn.functional.conv{'_transpose' if layer.transposed else ''}{layer.ndim}d"
+    lines.append(f"expected = {conv}(xe, we, be, *params)")
+    if convention.startswith("nhwc"):
+        lines.append("got = np.moveaxis(np.asarray(got), -1, 1)")
+    if numpy_like:
+        lines.append(f"assert str(got.dtype) == {trial.dtype!r}, got.dtype")
+        lines.append("got = torch.from_numpy(np.asarray(got))")
+    else:
+        lines.append(f"assert isinstance(got, torch.Tensor) and got.dtype == torch.{trial.dtype}, (type(got), getattr(got, 'dtype', None))")
+        lines.append("got = got.detach().cpu()")
+    lines.append("assert got.shape == expected.shape, (tuple(got.shape), tuple(expected.shape))")
+    bound = "exactly" if atol == 0 else f"within {atol!r} (the rounding bound at the worst element)"
+    lines += [f"got = got.to({wide})",
+              f"ok = (got == expected) | (got.isnan() & expected.isnan()) | ((got - expected).abs() <= {atol!r})",
+              "bad = ok.logical_not().nonzero().tolist()",
+              f"assert not bad, f'differs from torch {bound} at {{len(bad)}} of {{ok.numel()}} elements; first: ' + "
+              "', '.join(f'{tuple(i)}: got {got[tuple(i)].item()}, expected {expected[tuple(i)].item()}' for i in bad[:5])"]
+    return "\n".join(lines) + "\n"

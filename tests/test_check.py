@@ -43,7 +43,8 @@ def _names(ndim: int, transposed: bool = False) -> list[str]:
 def test_facet_names_are_the_interface() -> None:
     expected = ["plain", "dtype:float16", "dtype:bfloat16", "dtype:float32", "dtype:complex64", "dtype:complex128",
                          "dtype:int64", "stride", "padding", "padding-strings", "dilation", "groups", "bias",
-                         "layout:channels_last", "layout:strided", "empty-batch", "nonfinite", "large", "combined", "grad", "double-grad"]
+                         "layout:channels_last", "layout:strided", "empty-batch", "nonfinite", "large", "real-sizes", "combined", "grad",
+                         "double-grad"]
     assert _names(2) == [n for n in expected if HALF_CONV or n != "dtype:float16"]
     transposed = _names(1, transposed=True)
     assert "output-padding" in transposed and "padding-strings" not in transposed and "layout:channels_last" not in transposed

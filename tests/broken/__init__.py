@@ -363,3 +363,39 @@ MINIMAL: dict[str, tuple[str, int, int]] = {
     # double backward through detached tensors: 1 x 1 with a non-zero weight and cotangent
     "detached_backward": ("double-grad", 1, 2),
 }
+
+
+# real-sizes: right in value everywhere, but the input channels are summed in eight chunks in a random order,
+# as atomics from concurrent blocks would: floats differ in their last bits from call to call, integers never.
+def real_sizes_racy(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    import random
+
+    if groups != 1 or not x.is_floating_point() or x.shape[1] < 8:
+        return _conv(x, w, b, stride, padding, dilation, groups)
+    bounds = [x.shape[1] * i // 8 for i in range(9)]
+    parts = [_conv(x[:, lo:hi], w[:, lo:hi], None, stride, padding, dilation) for lo, hi in zip(bounds, bounds[1:]) if hi > lo]
+    random.shuffle(parts)
+    out = parts[0]
+    for part in parts[1:]:
+        out = out + part
+    return out if b is None else out + b.reshape(1, -1, *([1] * (x.dim() - 2)))
+
+
+# real-sizes: the literal loop (tests/naive.py), right everywhere and far too slow for a real layer.
+def real_sizes_slow(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from conv_equivalence.problem import ConvSpec
+    from tests import naive
+
+    nd = x.dim() - 2
+    spec = ConvSpec.create(nd, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    out = naive.conv(x.detach().numpy(), w.detach().numpy(), None if b is None else b.detach().numpy(), spec.stride,
+                     spec.pads(tuple(w.shape[2:])), spec.dilation, groups)
+    return torch.from_numpy(np.asarray(out, dtype=np.float64)).to(x.dtype)
+
+
+def tiny_model() -> torch.nn.Module:
+    """A small model for ``--shapes-from``: a strided stem, a depthwise block and a 1x1 head."""
+    return torch.nn.Sequential(torch.nn.Conv2d(3, 24, 3, stride=2, padding=1), torch.nn.ReLU(),
+                               torch.nn.Conv2d(24, 24, 3, padding=1, groups=24), torch.nn.Conv2d(24, 40, 1))
