@@ -82,6 +82,8 @@ class FacetResult:
     declined_reasons: Counter[str] = dataclasses.field(default_factory=Counter)
     warnings: Counter[str] = dataclasses.field(default_factory=Counter)
     seconds: float = 0.0
+    base: str = "plain"
+    """What the facet added its feature to: ``plain``, or the variation of it that passes when ``plain`` fails."""
     real: Any = None
     """The ``real-sizes`` facet's failure (`realsize.RealSizeFailure`): first failing layer, smallest, boundaries."""
 
@@ -106,8 +108,9 @@ class CheckResult:
         return next(f for f in self.facets if f.name == name)
 
     def table(self) -> str:
+        """One line a facet; each note cut to one short line (the JSON keeps it whole)."""
         rows = [("facet", "status", "checked", "declined", "note")]
-        rows += [(f.name, f.status, str(f.examples), str(f.declined), f.note) for f in self.facets]
+        rows += [(f.name, f.status, str(f.examples), str(f.declined), short(f.note)) for f in self.facets]
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         return "\n".join(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}  {r[4]}".rstrip()
                          for r in rows)
@@ -118,13 +121,24 @@ class CheckResult:
 
         lines = [self.table()]
         lines += self.notes
-        for f in self.facets:
-            if f.warnings:
-                top = ", ".join(f"{w} ({n} time{'s' if n > 1 else ''})" for w, n in f.warnings.most_common(3))
-                lines.append(f"warnings raised by the implementation in {f.name}: {top}")
+        lines += self.warning_lines()
         for f in self.failed:
             lines += ["", failure_text(f)]
         return "\n".join(lines)
+
+    def warning_lines(self) -> list[str]:
+        """Each warning the implementation raised, once for the run: its first line, how often, and in which facets."""
+        where: dict[str, Counter[str]] = {}
+        for f in self.facets:
+            for message, count in f.warnings.items():
+                where.setdefault(short(message, 160), Counter())[f.name] += count
+        lines = []
+        for message, facets in sorted(where.items(), key=lambda item: -sum(item[1].values())):
+            total = sum(facets.values())
+            places = ", ".join(f"{name} {n}" for name, n in facets.most_common(4)) + (
+                f" and {len(facets) - 4} more facets" if len(facets) > 4 else "")
+            lines.append(f"warning, {total} time{'s' if total > 1 else ''} ({places}): {message}")
+        return lines
 
     def to_json(self) -> dict[str, Any]:
         from conv_equivalence.reproduce import case_json
@@ -133,7 +147,7 @@ class CheckResult:
             data = {"name": f.name, "status": f.status, "examples": f.examples, "declined": f.declined,
                     "note": f.note, "message": None if f.failure is None else f.failure.message,
                     "counterexample": None if f.counterexample is None or f.real is not None else case_json(f.counterexample),
-                    "reproduction": f.reproduction}
+                    "reproduction": f.reproduction, "warnings": dict(f.warnings), "base": f.base}
             if f.real is not None:  # shapes, the data's rule and seed, and the boundaries: not megabytes of values
                 data["real_size"] = f.real.to_json()
             return data
@@ -141,9 +155,19 @@ class CheckResult:
         return {"verdict": self.verdict, "implementation": self.name, "facets": [entry(f) for f in self.facets]}
 
 
+NOTE_WIDTH = 110
+"""The facet table's notes are cut to this many characters (the JSON keeps them whole)."""
+
+
+def short(text: str, width: int = NOTE_WIDTH) -> str:
+    """``text``'s first line, cut to ``width`` characters with an ellipsis."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= width else line[: width - 1].rstrip() + "…"
+
+
 def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, convention: str, settings_: Any,
             seed: int | None, known: Callable[[Any], Any],
-            explains: Callable[[Case], str | None] = lambda case: None) -> FacetResult:
+            explains: Callable[[Case], str | None] = lambda case: None, probe: bool = False) -> FacetResult:
     from hypothesis import given, reject, settings
     from hypothesis import seed as hypothesis_seed
     from hypothesis.errors import Flaky, Unsatisfiable
@@ -182,6 +206,8 @@ def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, con
                 explained[0] = basic
                 raise _StopFacet
         failures.append((case, failure))
+        if probe:  # only whether it fails
+            raise _StopFacet
         first_failure[0] = first_failure[0] or time.perf_counter()
         crashes[0] += failure.kind == "crash"
         if (failure.kind == "timeout" or crashes[0] > CRASH_BUDGET
@@ -215,7 +241,7 @@ def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, con
         result.status, result.note = "explained", f"fails as {explained[0]} does once its own feature is taken out"
     elif failures:
         case, failure = min(failures, key=lambda cf: cf[0].size) if stopped else failures[-1]
-        if failure.kind != "timeout":
+        if failure.kind != "timeout" and not probe:
             case, failure = _minimize(case, failure, facet, runner, precision, convention, known)
         result.counterexample, result.failure, result.status = case, failure, failure.status
         result.note = failure.headline
@@ -249,27 +275,44 @@ def _minimize(case: Case, failure: Failure, facet: Facet, runner: Runner, precis
     return smallest, seen[id(smallest)]
 
 
-def _early(results: dict[str, FacetResult], basics: list[Facet], bases: dict[str, str], runner: Runner,
-           opts: fct.Options, precision: str, convention: str) -> Callable[[Case], str | None]:
-    """Whether a facet's first failing example, without the facet's own feature, fails in one of the
-    ``basics`` that failed already (then the facet is ``explained`` without shrinking)."""
-    failed = [b for b in basics if b.name in results and results[b.name].status in FAILING]
+@dataclasses.dataclass(frozen=True)
+class Base:
+    """What a facet adds its feature to: ``plain``'s dtype and options, or, when ``plain`` fails, the nearest
+    variation of it that passes (`_find_base`), described for the table and the JSON."""
+
+    dtype: str
+    opts: fct.Options
+    description: str = "plain"
+
+
+def _same_failure(found: Failure | None, basic: FacetResult) -> bool:
+    """Whether ``found`` fails the way ``basic`` failed (the same kind: values, raised, shape, ...)."""
+    return found is not None and (basic.failure is None or found.kind == basic.failure.kind)
+
+
+def _early(results: dict[str, FacetResult], basics: list[Facet], bases: dict[str, Base], runner: Runner,
+           base: Base, precision: str, convention: str) -> Callable[[Case], str | None]:
+    """Whether a facet's first failing example, without the facet's own feature, fails in the same way in one
+    of the ``basics`` that failed already from the same base (then the facet is ``explained`` without shrinking)."""
+    failed = [b for b in basics if b.name in results and results[b.name].status in FAILING
+              and bases[b.name].description == base.description]
 
     def explains(case: Case) -> str | None:
         for basic in failed:
-            projected = fct.project(case, bases[basic.name], opts, basic.owns)
-            if projected is not None and basic.contains(projected) and \
-                    judge(projected, runner.call(projected.call_data()), precision, convention) is not None:
+            b = bases[basic.name]
+            projected = fct.project(case, b.dtype, b.opts, basic.owns)
+            if projected is not None and basic.contains(projected) and _same_failure(
+                    judge(projected, runner.call(projected.call_data()), precision, convention), results[basic.name]):
                 return basic.name
         return None
 
     return explains
 
 
-def _explain(results: dict[str, FacetResult], facets: list[Facet], runner: Runner, opts: fct.Options,
-             bases: dict[str, str], precision: str, convention: str) -> None:
+def _explain(results: dict[str, FacetResult], facets: list[Facet], runner: Runner,
+             bases: dict[str, Base], precision: str, convention: str) -> None:
     """Mark ``explained`` the failing facets whose counterexample, without the facet's own feature,
-    fails inside a more basic facet that failed too."""
+    fails in the same way inside a more basic facet that failed too, checked from the same base."""
     for i, facet in enumerate(facets):
         r = results[facet.name]
         if facet.name == "double-grad" and results.get("grad") and results["grad"].status in FAILING and \
@@ -280,13 +323,15 @@ def _explain(results: dict[str, FacetResult], facets: list[Facet], runner: Runne
                 (r.failure is not None and r.failure.part != "output"):
             continue  # a backward's own failure is not explained by a forward's
         for basic in facets[:i]:
-            if results[basic.name].status not in FAILING or not facet.explained_by(basic):
+            if results[basic.name].status not in FAILING or not facet.explained_by(basic) or \
+                    bases[basic.name].description != bases[facet.name].description:
                 continue
-            projected = fct.project(r.counterexample, bases[basic.name], opts, basic.owns)
+            b = bases[basic.name]
+            projected = fct.project(r.counterexample, b.dtype, b.opts, basic.owns)
             if projected is None or not basic.contains(projected):
                 continue
             failure = judge(projected, runner.call(projected.call_data()), precision, convention)
-            if failure is not None:
+            if _same_failure(failure, results[basic.name]):
                 r.status = "explained"
                 r.note = f"fails as {basic.name} does once its own feature is taken out"
                 break
@@ -395,18 +440,28 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
         except LoadFailed as exc:
             raise UsageError(str(exc)) from None
         results: dict[str, FacetResult] = {}
-        bases: dict[str, str] = {}
+        bases: dict[str, Base] = {}
+        first = Base(base, opts)
+        current = first
         for index in range(len(facets)):
             facet = facets[index]
-            if (not facet.name.startswith("dtype:") and facet.name != "plain" and results.get("plain")
-                    and results["plain"].status in FAILING and base == fct.base_dtype(allowed)):
-                # A defect of the base dtype must not hide the others: check from a dtype that passes.
-                passing = [d for d in fct.BASE_PREFERENCE if f"dtype:{d}" in results and results[f"dtype:{d}"].status == "pass"]
-                if passing:
-                    base = passing[0]
-                    notes.append(f"note: plain fails in {fct.base_dtype(allowed)}; the facets after the dtypes "
-                                 f"are checked in {base}, which passes")
-                    rebuilt = {f.name: f for f in fct.build(reference.capabilities, opts, base)}
+            if (facet.name != "plain" and results.get("plain") and results["plain"].status in FAILING
+                    and current is first):
+                # A defect of plain must not hide the others: check from the nearest variation of it that passes.
+                found = _find_base(results, reference.capabilities, opts, allowed, runner, narrow, seed,
+                                   reference.known_issue, convention)
+                if found is None:
+                    notes.append("note: plain fails, and no variation of it passes (bias given, parameters as ints or "
+                                 "as tuples, a batch of one, another dtype): the other facets are checked from it")
+                    current = Base(base, opts, "plain (failing)")
+                else:
+                    current = found
+                    notes.append(f"note: plain fails; the facets after it are checked from base: {found.description} "
+                                 "(which passes)")
+                    rebuilt = {f.name: f for f in fct.build(reference.capabilities, found.opts, found.dtype)}
+                    # the base's own dtype has no facet of its own there: it is the base's plain, named as before
+                    rebuilt[f"dtype:{found.dtype}"] = dataclasses.replace(rebuilt["plain"], name=f"dtype:{found.dtype}",
+                                                                           owns=frozenset({"dtype"}))
                     facets[index:] = [rebuilt[f.name] for f in facets[index:]]
                     facet = facets[index]
             if wanted is not None and facet.name not in wanted:
@@ -415,15 +470,19 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
                 results[facet.name] = FacetResult(facet.name, "skipped", note=facet.skipped)
                 continue
             prec = opts.precision
-            bases[facet.name] = fct.base_dtype(allowed) if facet.name.startswith("dtype:") else base
+            bases[facet.name] = current
             whole = facet.name in WHOLE_COUNT
             if facet.name == "real-sizes":
-                results[facet.name] = _real_sizes(layers, runner, opts, allowed, base, reference.known_issue, limit,
-                                                  nondeterministic, seed, settings_.max_examples)
+                results[facet.name] = _real_sizes(layers, runner, current.opts, allowed, current.dtype,
+                                                  reference.known_issue, limit, nondeterministic, seed,
+                                                  settings_.max_examples)
+                results[facet.name].base = current.description
                 continue
-            r = _search(facet, opts, runner, prec, convention, settings_ if whole else narrow, seed, reference.known_issue,
-                        _early(results, [b for b in facets[:index] if facet.explained_by(b)], bases,
-                               runner, opts, prec, convention))
+            r = _search(facet, bases[facet.name].opts, runner, prec, convention, settings_ if whole else narrow, seed,
+                        reference.known_issue,
+                        _early(results, [b for b in facets[:index] if facet.explained_by(b)], bases, runner,
+                               bases[facet.name], prec, convention))
+            r.base = bases[facet.name].description
             if facet.name == "plain" and r.status in ("pass", "declined", "skipped") and r.examples < MIN_CHECKED:
                 r.status = "fail"
                 r.note = f"only {r.examples} example(s) checked, {r.declined} declined: too few to pass"
@@ -435,7 +494,7 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
                 r.note = (f"only {r.exercised} checked example(s) used {facet.name}, {r.declined_feature} that did "
                           f"were declined: {r.declined_reasons.most_common(1)[0][0]}")
             results[facet.name] = r
-        _explain(results, [f for f in facets if f.name in results], runner, opts, bases, opts.precision, convention)
+        _explain(results, [f for f in facets if f.name in results], runner, bases, opts.precision, convention)
     except Unusable as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -460,6 +519,31 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
     if raise_on_failure and result.verdict == "fail":
         raise AssertionError(result.report())
     return result
+
+
+BASE_VARIATIONS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("bias given", {"bias_always": True}), ("parameters as ints", {"forms": "int"}),
+    ("parameters as tuples", {"forms": "tuple"}), ("a batch of one", {"single_batch": True}))
+"""The variations of ``plain`` tried, nearest first, when it fails: each alone in its dtype, then each other dtype
+alone, then each variation in each other dtype."""
+
+
+def _find_base(results: dict[str, FacetResult], reference: Any, opts: fct.Options, allowed: list[str], runner: Runner,
+               settings_: Any, seed: int | None, known: Callable[[Any], Any], convention: str) -> Base | None:
+    """The nearest variation of a failing ``plain`` that passes (`BASE_VARIATIONS`, other dtypes), or ``None``;
+    each is probed with ``plain``'s search on its own, stopping at its first failure."""
+    failing = fct.base_dtype(allowed)
+    others = [d for d in fct.BASE_PREFERENCE if d in allowed and d != failing]
+    tries: list[tuple[str, dict[str, Any], str]] = [(failing, changes, name) for name, changes in BASE_VARIATIONS]
+    tries += [(d, {}, d) for d in others]
+    tries += [(d, changes, f"{name}, {d}") for d in others for name, changes in BASE_VARIATIONS]
+    for dtype, changes, description in tries:
+        variant = dataclasses.replace(opts, **changes)
+        plain = next(f for f in fct.build(reference, variant, dtype) if f.name == "plain")
+        probe = _search(plain, variant, runner, variant.precision, convention, settings_, seed, known, probe=True)
+        if probe.status == "pass" and probe.examples >= MIN_CHECKED:
+            return Base(dtype, variant, description)
+    return None
 
 
 def _real_layers(shapes: Iterable[str] | None, shapes_from: str | None, input_size: str | None,

@@ -43,7 +43,7 @@ def add_arguments(parser: Any) -> None:
                         help="how it computes: exact (direct summation in the input's dtype), float32/tf32/float16/bfloat16 "
                              "accumulation, or fft (normwise bound; NaN/inf propagation not required)")
     parser.add_argument("--dtypes", nargs="+", metavar="DTYPE", help="only these dtypes (default: all torch accepts)")
-    parser.add_argument("--exclude", nargs="+", choices=EXCLUDABLE, metavar="WHAT", help=f"leave out: {', '.join(EXCLUDABLE)}")
+    parser.add_argument("--exclude", nargs="+", action="extend", choices=EXCLUDABLE, metavar="WHAT", help=f"leave out: {', '.join(EXCLUDABLE)}")
     parser.add_argument("--decline-on", nargs="+", default=[], metavar="EXC",
                         help="exception types (name or module.Name) that, like NotImplementedError, mean 'not supported'")
     parser.add_argument("--equal-per-axis", action="store_true", help="stride, padding and dilation equal on every axis only")

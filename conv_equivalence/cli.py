@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
+from pathlib import Path
 
 from rich.console import Console
 
@@ -45,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     check_cli.add_arguments(sub.add_parser(
         "check", help="check your own convolution against the oracle, facet by facet",
         description="Check a callable with the signature of torch.nn.functional.conv{N}d (or conv_transpose{N}d "
-                    "with --transposed), facet by facet. Exit 0: no facet fails; 1: one does; 2: usage error."))
+                    "with --transposed), facet by facet. Exit 0: no facet fails; 1: one does; 2: usage error; 3: the "
+                    "checker itself failed (no verdict)."))
     sub.add_parser("repro", help="upstream-ready reproduction scripts of known issues and beliefs",
                    description="Without ID: the ids, one a line. With ID: a standalone Python script that shows "
                                "expected against actual and exits 1 while the behaviour persists.").add_argument("id", nargs="?")
@@ -74,6 +77,14 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`... | head`): stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
         return 141
+    except Exception as exc:  # noqa: BLE001 - the checker's own failure is no verdict: one line, exit 3
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        print(f"conv-equivalence: internal error (not a verdict on the implementation): {type(exc).__name__}: {exc} "
+              f"at {Path(where.filename).name}:{where.lineno}; set CONV_EQUIVALENCE_TRACEBACK=1 for the traceback",
+              file=sys.stderr)
+        if os.environ.get("CONV_EQUIVALENCE_TRACEBACK"):
+            traceback.print_exc()
+        return 3
 
 
 if __name__ == "__main__":

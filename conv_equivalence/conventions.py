@@ -422,6 +422,12 @@ def invoke(fn: Callable[..., Any], call: dict[str, Any], *, convention: str, tra
             mismatch = _signature_mismatch(fn, 3 + len(args), transposed) if isinstance(exc, TypeError) else None
             if mismatch and convention != "layer" and stage == "forward":
                 return {"kind": "usage", "message": mismatch, "warnings": _warnings(caught)}
+            if cotangent is not None and stage == "forward" and not call.get("require_grad") \
+                    and not declines(exc, decline_on) and _works_detached(fn, call, convention, transposed, device, args):
+                reason = (f"forward-only: with inputs that require grad it raises {type(exc).__name__}: "
+                          f"{str(exc).splitlines()[0] if str(exc) else ''} (the same call on detached inputs works; "
+                          "--grad makes this a failure)")
+                return {"kind": "declined", "message": reason, "warnings": _warnings(caught)}
             kind = "declined" if declines(exc, decline_on) else "raised"
             where = "backward: " if stage == "backward" else ""
             return {"kind": kind, "message": f"{where}{type(exc).__name__}: {exc}", "stage": stage,
@@ -434,6 +440,21 @@ def invoke(fn: Callable[..., Any], call: dict[str, Any], *, convention: str, tra
     mutated = [name for name, s, t in zip(("input", "weight", "bias"), before, after) if s is not None and s != t]
     return {"kind": "ok", "out": array, "type": type_name, "dtype": dtype, "shape": shape, "mutated": mutated,
             "warnings": _warnings(caught), "seconds": seconds, "grads": grads}
+
+
+def _works_detached(fn: Callable[..., Any], call: dict[str, Any], convention: str, transposed: bool, device: str,
+                    args: tuple[Any, ...]) -> bool:
+    """Whether the forward call succeeds on fresh inputs that do not require grad (a forward-only kernel)."""
+    x, w, b = build(convention, call, device)
+    try:
+        if convention == "layer":
+            layer, _ = _layer(fn, x, w, b, call["args"], transposed, call.get("padding_mode", "zeros"))
+            layer(x)
+        else:
+            fn(x, w, b, *args)
+    except Exception:  # noqa: BLE001 - it fails either way: the forward's own failure
+        return False
+    return True
 
 
 def _warnings(caught: list[warnings.WarningMessage]) -> list[str]:

@@ -116,6 +116,11 @@ class Options:
     """How the input may be extended: ``zeros`` for functions; layers take ``padding_mode`` too."""
     grad: str = "off"
     """The ``grad`` facet: ``off``, ``auto`` (an output without ``grad_fn`` declines) or ``require``."""
+    forms: str = "any"
+    """How stride, padding, dilation and output_padding are passed where every axis agrees: ``any`` (an int or
+    a tuple, both drawn), ``int`` or ``tuple`` (a base that passes when ``plain`` fails on the other form)."""
+    single_batch: bool = False
+    """Only batches of one item (a base that passes when ``plain`` fails on batches)."""
     """A declared accumulation precision coarser than a problem's dtype (float32, tf32, float16,
     bfloat16): that problem's values are drawn exactly representable in it, normal or zero and
     within the range the strategies use for it, and with at most `tolerance.max_terms` products per
@@ -318,11 +323,11 @@ def _in_precision(problem: ConvProblem, precision: str) -> ConvProblem:
     return problem.replace(x=fit(problem.x), weight=fit(problem.weight), bias=fit(problem.bias))
 
 
-def _forms(draw: st.DrawFn, value: Any) -> Any:
-    """An int where every axis agrees (drawn against the tuple form), else the per-axis tuple."""
+def _forms(draw: st.DrawFn, value: Any, forms: str = "any") -> Any:
+    """An int where every axis agrees (drawn against the tuple form, or as ``forms`` says), else the per-axis tuple."""
     if isinstance(value, str) or any(isinstance(v, tuple) for v in value):
         return value
-    if len(set(value)) == 1 and not draw(st.booleans()):
+    if len(set(value)) == 1 and forms != "tuple" and (forms == "int" or not draw(st.booleans())):
         return int(value[0])
     return tuple(int(v) for v in value)
 
@@ -368,6 +373,8 @@ def cases(draw: st.DrawFn, facet: Facet, options: Options) -> Case:
     problem = _in_precision(problem, options.precision)
     if options.bias_always and problem.bias is None:
         problem = problem.replace(bias=np.zeros(problem.output_shape[1], dtype=problem.weight.dtype))
+    if options.single_batch and problem.x.shape[0] > 1:
+        problem = problem.replace(x=problem.x[:1])
     s = problem.spec
     if facet.name == "padding-strings" and draw(st.integers(0, 3)) == 3:
         try:  # 'valid' a quarter of the time ('same' is where implementations differ most)
@@ -375,9 +382,10 @@ def cases(draw: st.DrawFn, facet: Facet, options: Options) -> Case:
         except ValueError:
             pass
         s = problem.spec
-    args: dict[str, Any] = {"stride": _forms(draw, s.stride), "padding": _forms(draw, s.padding),
-                            "dilation": _forms(draw, s.dilation), "groups": s.groups}
-    args["output_padding"] = _forms(draw, s.output_padding) if s.transposed else None
+    f = options.forms
+    args: dict[str, Any] = {"stride": _forms(draw, s.stride, f), "padding": _forms(draw, s.padding, f),
+                            "dilation": _forms(draw, s.dilation, f), "groups": s.groups}
+    args["output_padding"] = _forms(draw, s.output_padding, f) if s.transposed else None
     if facet.name not in ("grad", "double-grad"):
         return Case(problem, args)
     cotangent = draw(carrier_arrays(problem.output_shape, problem.dtype, "integers" if kind == "integers" else "floats"))

@@ -59,6 +59,8 @@ def judge(case: Case, reply: dict[str, Any], precision: str, convention: str) ->
     kind = reply["kind"]
     if kind == "usage":
         raise Unusable(reply["message"])
+    if kind == "declined":  # the implementation said it does not support this call: no verdict on it
+        return None
     if kind in ("crash", "timeout"):
         return Failure(kind, reply["message"])
     if kind == "raised":

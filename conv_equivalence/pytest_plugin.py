@@ -4,7 +4,8 @@
   ``-dev``, ``-thorough``) so a user's suite can pick them with ``--hypothesis-profile``
   without shadowing Hypothesis's own ``ci`` profile.
 * ``pytest --conv-impl MODULE:ATTR [--conv-ndim N] [--conv-transposed]`` runs the check
-  (`conv_equivalence.check`) on that callable once and adds one test per facet to the session.
+  (`conv_equivalence.check`) on that callable once and adds one test per facet to the session;
+  ``--conv-shapes NAME|FILE|all`` splits its real-sizes facet into one test per layer group.
 * ``pytest --conv-teach`` adds one test per catalogued belief: it passes when the belief is refuted
   and prints the smallest counterexample; a belief that now holds fails as a change.
 * ``pytest --hypothesis-db redis://HOST:PORT [--hypothesis-db-read-only]`` shares counterexamples
@@ -38,6 +39,8 @@ def pytest_addoption(parser: Any) -> None:
     group.addoption("--conv-impl", metavar="MODULE:ATTR", help="check this convolution against the oracle")
     group.addoption("--conv-ndim", type=int, default=2, choices=(1, 2, 3), help="spatial rank for --conv-impl")
     group.addoption("--conv-transposed", action="store_true", help="--conv-impl has conv_transpose's signature")
+    group.addoption("--conv-shapes", nargs="+", metavar="NAME|FILE|all",
+                    help="real-sizes facet of --conv-impl: one test per layer group (shipped model table or table file)")
     group.addoption("--conv-teach", action="store_true",
                     help="refute every catalogued belief with its smallest counterexample (print with -s)")
     group.addoption("--hypothesis-db", metavar="redis://HOST:PORT|DIR",

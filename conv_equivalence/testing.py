@@ -36,7 +36,7 @@ from conv_equivalence import conventions
 from conv_equivalence import facets as fct
 from conv_equivalence.problem import ConvProblem
 
-__all__ = ["PARAMETERS", "ELEMENTS", "Convolution", "convolutions", "assert_matches"]
+__all__ = ["PARAMETERS", "ELEMENTS", "Convolution", "convolutions", "real_convolutions", "assert_matches"]
 
 PARAMETERS = ("stride", "padding", "padding-strings", "dilation", "groups", "bias", "empty-batch", "layout",
               "output-padding")
@@ -61,8 +61,13 @@ class Convolution:
     device: str = "cpu"
     domain: fct.Facet | None = dataclasses.field(default=None, repr=False, compare=False)
     options: fct.Options | None = dataclasses.field(default=None, repr=False, compare=False)
+    trial: Any = dataclasses.field(default=None, repr=False, compare=False)
+    """For `real_convolutions`: the layer, its data's rule, dtype and seed (`realsize.Trial`)."""
 
     def __repr__(self) -> str:
+        if self.trial is not None:
+            t = self.trial
+            return f"Convolution({self.convention!r}, {t.dtype}, {t.layer.label}: {t.layer.line()}, {t.data} data, seed {t.seed})"
         p = self.case.problem
         params = ", ".join(f"{k}={v!r}" for k, v in self.case.args.items() if v is not None)
         bias = "" if p.bias is None else f", bias {tuple(p.bias.shape)}"
@@ -183,6 +188,44 @@ def _draw(convention: str, transposed: bool, nd: int, dtypes: tuple[str, ...], v
     return fct.cases(facet, options).map(lambda case: Convolution(case, convention, device, facet, options))
 
 
+def real_convolutions(convention: str = "torch", *, shapes: Iterable[str] | None = None, ndim: int = 2,
+                      transposed: bool = False, dtypes: Iterable[str] = ("float32",), data: str = "exact",
+                      device: str = "cpu") -> st.SearchStrategy[Convolution]:
+    """Convolutions at real layer sizes, as ``check``'s ``real-sizes`` facet makes them: a layer of the shape
+    tables (``shapes``: ``all``, shipped table names or table files; default: the sample that reaches every
+    large value, `conv_equivalence.shapes.sample`) of this rank and kind, with ``exact`` data (small integers,
+    sparse where the dtype needs it, so the comparison is exact at any size) or ``float`` data, from a drawn
+    seed. A failing `assert_matches` given ``function`` reports where each dimension starts to fail."""
+    from conv_equivalence import realsize
+    from conv_equivalence import shapes as tables
+
+    if convention not in conventions.CONVENTIONS:
+        raise InvalidArgument(f"convention must be one of {', '.join(conventions.CONVENTIONS)}, got {convention!r}")
+    if ndim not in (1, 2, 3):
+        raise InvalidArgument(f"ndim must be 1, 2 or 3, got {ndim!r}")
+    if data not in ("exact", "float"):
+        raise InvalidArgument(f"data must be 'exact' or 'float', got {data!r}")
+    chosen_dtypes = _choices("dtypes", dtypes, tuple(d for d in ("float64", "float32", "float16", "bfloat16", "int64")
+                                                      if d in conventions.dtypes(convention)))
+    try:
+        layers = tables.resolve(list(shapes)) if shapes is not None else tables.sample(tables.builtin())
+    except ValueError as exc:
+        raise InvalidArgument(str(exc).replace("--shapes", "shapes")) from None
+    fitting = tables.matching(layers, ndim, transposed)
+    if not fitting:
+        raise InvalidArgument(f"shapes: no layer is a {'transposed ' if transposed else ''}{ndim}-D convolution")
+
+    @st.composite
+    def draw(draw_: st.DrawFn) -> Convolution:
+        layer = draw_(st.sampled_from(fitting))
+        dtype = draw_(st.sampled_from(chosen_dtypes))
+        trial = realsize.Trial(layer, data, dtype, draw_(st.integers(0, 2**31 - 1)),
+                               realsize.accumulation_bits(dtype, "exact"))
+        return Convolution(trial.case(), convention, device, trial=trial)
+
+    return draw()
+
+
 def assert_matches(conv: Convolution, got: Any, *, precision: str = "exact", name: str = "the implementation",
                    function: Callable[..., Any] | None = None) -> None:
     """Raise ``AssertionError`` unless ``got`` is the convention's array of the right shape and dtype, equal
@@ -212,6 +255,8 @@ def assert_matches(conv: Convolution, got: Any, *, precision: str = "exact", nam
         # Hypothesis is still searching or shrinking: say so cheaply; the final replay of its smallest
         # example (below) is made smaller still and printed in full, once.
         raise AssertionError(f"{name}: {failure.headline}")
+    if conv.trial is not None:
+        _real_size_failure(conv, failure, precision, name, function)
     if function is not None:
         case = _smallest(conv, function, precision, failure.kind)
         smaller = dataclasses.replace(conv, case=case)
@@ -221,6 +266,36 @@ def assert_matches(conv: Convolution, got: Any, *, precision: str = "exact", nam
                                convention=conv.convention, device=conv.device, facet="property test")
     result = FacetResult(name, "fail", examples=1, counterexample=case, failure=failure, reproduction=reproduction)
     raise AssertionError(failure_text(result))
+
+
+def _real_size_failure(conv: Convolution, failure: Any, precision: str, name: str,
+                       function: Callable[..., Any] | None) -> None:
+    """Raise the compact real-size account: with ``function``, each dimension shrunk to where it starts to fail."""
+    from conv_equivalence import realsize
+    from conv_equivalence.judge import judge
+    from conv_equivalence.render import real_size_lines
+    from conv_equivalence.reproduce import rule_snippet
+
+    trial, boundaries, calls = conv.trial, [], 0
+
+    def fails(candidate: Any) -> str:
+        case = candidate.case()
+        try:
+            out = function(*dataclasses.replace(conv, case=case, trial=candidate).args)  # type: ignore[misc]
+        except Exception:  # noqa: BLE001 - another failure than the one being shown
+            return "fails differently"
+        found = judge(case, _reply(out, conv.convention), precision, conv.convention)
+        return "passes" if found is None else "fails" if found.kind == failure.kind else "fails differently"
+
+    if function is not None:
+        trial, boundaries, calls = realsize.shrink(conv.trial, fails)
+        smaller = dataclasses.replace(conv, case=trial.case(), trial=trial)
+        failure = judge(smaller.case, _reply(function(*smaller.args), conv.convention), precision, conv.convention) or failure
+    fn_ref = None if function is None else (getattr(function, "__module__", ""), getattr(function, "__qualname__", ""))
+    reproduction = rule_snippet(trial, failure.kind, failure.atol, target="", fn_ref=fn_ref, convention=conv.convention,
+                                device=conv.device) if function is not None else None
+    real = realsize.RealSizeFailure(conv.trial, trial, boundaries, failure.kind, calls)
+    raise AssertionError("\n".join([f"{name}: {failure.headline}", *real_size_lines(real, failure, reproduction)]))
 
 
 def _shrinking() -> bool:

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -56,6 +57,10 @@ def test_known_issue_still_reproduces(name: str, issue_id: str) -> None:
     if reason and "TF_ENABLE_ONEDNN_OPTS=1" in reason and not os.environ.get("TF_ENABLE_ONEDNN_OPTS"):
         # A setting, not the hardware: check it in a process of its own with the setting on.
         return _check_in_a_fresh_process(name, issue_id, {"TF_ENABLE_ONEDNN_OPTS": "1"})
+    if reason and "ONEDNN_MAX_CPU_ISA=" in reason and not os.environ.get("ONEDNN_MAX_CPU_ISA"):
+        # oneDNN picks a faster kernel on this CPU (AMX): the defective one, in a process with it capped.
+        isa = reason.split("ONEDNN_MAX_CPU_ISA=", 1)[1].split()[0].rstrip(")")
+        return _check_in_a_fresh_process(name, issue_id, {"ONEDNN_MAX_CPU_ISA": isa})
     if reason:
         pytest.skip(f"{issue.id} cannot show here: {reason}")
     if issue.intermittent and not os.environ.get(FRESH):
@@ -63,6 +68,15 @@ def test_known_issue_still_reproduces(name: str, issue_id: str) -> None:
         return _check_in_a_fresh_process(name, issue_id, {})
     problem = issue.example()
     assert issue.matches(problem)
+    if issue.crashes:  # it kills the process: in a child
+        code = ("import sys\nfrom conv_equivalence.backends import get_backend\n"
+                f"b = get_backend({name!r})\nissue = next(i for i in b.known_issues if i.id == {issue_id!r})\n"
+                "b(issue.example())\nprint('returned')")
+        child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                               env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parents[1]),
+                                                                                             os.environ.get("PYTHONPATH")]))})
+        assert child.returncode < 0, f"{issue_id} no longer crashes (exit {child.returncode}): update the entry\n{child.stdout}"
+        return
     with pytest.raises(AssertionError, match="disagrees with the oracle"):
         for _ in range(INTERMITTENT_TRIES if issue.intermittent else 1):
             check_against_oracle(backend, problem)

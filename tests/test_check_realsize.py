@@ -131,3 +131,30 @@ def test_bad_shape_options_are_usage_errors_before_any_work(args: list[str], wor
     run = subprocess.run([sys.executable, "-m", "conv_equivalence.cli", "check", "tests.broken:correct", *args],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and words in run.stderr, run.stderr
+
+
+def test_the_testing_api_draws_real_sizes_and_reports_the_boundary() -> None:
+    from hypothesis import given, settings
+
+    from conv_equivalence.testing import assert_matches, real_convolutions
+
+    kernel = real_sizes.split_k_drops_remainder
+    layer_file = ROOT / "tests" / "broken" / "real_size_table.txt"
+
+    @settings(max_examples=5, database=None, derandomize=True, deadline=None)
+    @given(real_convolutions("torch", shapes=[str(layer_file)], dtypes=["float32"]))
+    def test_kernel(conv):  # type: ignore[no-untyped-def]
+        assert_matches(conv, kernel(*conv.args), name="split_k", function=kernel)
+
+    with pytest.raises(AssertionError) as info:
+        test_kernel()
+    text = str(info.value)
+    assert "in_channels: fails from 17 (passes at 16)" in text and "exact_operands(" in text, text
+
+    @settings(max_examples=5, database=None, derandomize=True, deadline=None)
+    @given(real_convolutions("numpy", shapes=[str(layer_file)], dtypes=["float64"]))
+    def test_correct(conv):  # type: ignore[no-untyped-def]
+        assert_matches(conv, real_sizes.im2col_numpy(*(__import__("torch").from_numpy(a) if a is not None and
+                                                        hasattr(a, "dtype") else a for a in conv.args)).numpy())
+
+    test_correct()

@@ -97,7 +97,10 @@ def test_script_imports_only_its_library_and_numpy(repro_id: str) -> None:
     tree = ast.parse(repro.script())
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
-    assert imported <= {"sys", "numpy", repro.top, *([COMPANIONS[repro.top]] if repro.top in COMPANIONS else [])}, imported
+    crashes = {i.id for b in all_backends() for i in b.known_issues if i.crashes}
+    allowed = {"sys", "numpy", repro.top, *([COMPANIONS[repro.top]] if repro.top in COMPANIONS else [])}
+    allowed |= {"subprocess"} if repro_id in crashes else set()  # a crash is shown in a child interpreter
+    assert imported <= allowed, imported
 
 
 @pytest.mark.parametrize("body,code,verdict", [

@@ -134,6 +134,7 @@ class KnownIssue:
     can show on this machine, else why not (a code path that depends on the CPU or on a setting).
     ``intermittent`` marks a defect that reads memory the library never wrote: whether it shows
     depends on what the process allocated before, so it is checked in a fresh process, repeatedly.
+    ``crashes`` marks one that kills the process (a segmentation fault): it is checked in a child process.
     """
 
     id: str
@@ -145,6 +146,7 @@ class KnownIssue:
     reported: str = ""
     condition: Callable[[], str | None] = field(default=lambda: None)
     intermittent: bool = False
+    crashes: bool = False
 
     def other_version(self) -> str | None:
         """``None`` when the installed package is the version this issue was verified on, else what differs."""

@@ -11,6 +11,7 @@ float64 path, and float32 with ``torch.backends.mkldnn`` disabled, agree with it
 from __future__ import annotations
 
 import importlib.metadata
+import os
 
 import numpy as np
 
@@ -46,6 +47,25 @@ def _nan_spread_transposed_example() -> ConvProblem:
     return ConvProblem(spec, x, np.ones((1, 1, 2)), dtype="bfloat16")
 
 
+ONEDNN_BF16_ISA = "AVX512_CORE_BF16"
+
+
+def avx512_bf16_reason() -> str | None:
+    """``None`` where oneDNN runs its AVX-512 bfloat16 convolution kernels (the bfloat16 issues below live
+    there): a CPU with AVX-512 and without AMX, or AMX turned off by ``ONEDNN_MAX_CPU_ISA``. Seen on an
+    AMD EPYC with AVX-512; an Intel Xeon with ``amx_bf16`` runs AMX kernels that are right, and shows
+    every one of these issues with ``ONEDNN_MAX_CPU_ISA=AVX512_CORE_BF16`` (checked 2026-12-06)."""
+    reason = cpu_reason("avx512f")
+    if reason is not None:
+        return reason
+    capped = os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper()
+    if cpu_reason("amx_bf16") is None and capped in ("", "ALL", "AVX512_CORE_AMX", "AVX512_CORE_AMX_FP16", "AVX10_1_512_AMX",
+                                                     "AVX10_1_512_AMX_FP16"):
+        return (f"seen only where oneDNN runs its AVX-512 bfloat16 kernels: this CPU has amx_bf16, whose AMX kernels "
+                f"are right (ONEDNN_MAX_CPU_ISA={ONEDNN_BF16_ISA} shows it here)")
+    return None
+
+
 BF16_NAN_SPREAD = KnownIssue(
     "torch-cpu-bfloat16-nan-spread",
     "torch's CPU (oneDNN) bfloat16 convolution mishandles non-finite input: a NaN spreads to outputs "
@@ -53,7 +73,7 @@ BF16_NAN_SPREAD = KnownIssue(
     "at 3 and 4), and inf + inf gives NaN (conv1d([inf, inf], [1, 1]) is NaN, not inf)",
     _bf16_nonfinite,
     _nan_spread_example,
-    condition=lambda: cpu_reason("avx512f"),  # oneDNN's AVX-512 bfloat16 kernels; absent on an AMD EPYC without them
+    condition=avx512_bf16_reason,
     verified_with="torch==2.13.0",
     script="""
     x = torch.tensor([[[0.0, 0.0, 0.0, 0.0, float("nan"), 0.0, 0.0, 0.0]]], dtype=torch.bfloat16)
@@ -71,7 +91,7 @@ BF16_NAN_SPREAD_TRANSPOSED = KnownIssue(
     "conv_transpose1d([0,nan,0], [1,1], stride=2) gives NaN at 0 to 3, not only at 2 and 3",
     _bf16_nonfinite,
     _nan_spread_transposed_example,
-    condition=lambda: cpu_reason("avx512f"),  # oneDNN's AVX-512 bfloat16 kernels; absent on an AMD EPYC without them
+    condition=avx512_bf16_reason,
     verified_with="torch==2.13.0",
     script="""
     x = torch.tensor([[[0.0, 0.0, 0.0]], [[0.0, float("nan"), 0.0]]], dtype=torch.bfloat16)
@@ -153,7 +173,7 @@ BF16_NONFINITE_WEIGHT = KnownIssue(
     "2.1.2, 2.13.0 and 2.14.1)",
     _bf16_nonfinite_weight,
     _bf16_weight_example,
-    condition=lambda: cpu_reason("avx512f"),  # oneDNN's AVX-512 bfloat16 kernels, as for the NaN spread above
+    condition=avx512_bf16_reason,
     verified_with="torch==2.13.0",
     script="""
     x = torch.ones((1, 2, 2), dtype=torch.bfloat16)
@@ -180,7 +200,7 @@ BF16_NONFINITE_WEIGHT_TRANSPOSED = KnownIssue(
     "and float64 are right; torch 2.1.2, 2.13.0 and 2.14.1)",
     _bf16_nonfinite_weight,
     _bf16_weight_transposed_example,
-    condition=lambda: cpu_reason("avx512f"),
+    condition=avx512_bf16_reason,
     verified_with="torch==2.13.0",
     script="""
     x = torch.ones((1, 2, 2), dtype=torch.bfloat16)
@@ -250,6 +270,55 @@ DEPTHWISE_SKIPS_PADDING = KnownIssue(
 )
 
 
-CONV_ISSUES = (BF16_NAN_SPREAD, BF16_NONFINITE_WEIGHT, ZERO_INPUT_CHANNELS, DEPTHWISE_SKIPS_PADDING, BATCHED_SKIPS_PADDING)
+def avx512_fp16_reason() -> str | None:
+    """``None`` where oneDNN runs its AVX-512 float16 convolution kernels (``avx512_fp16``, Sapphire Rapids and
+    later, unless ``ONEDNN_MAX_CPU_ISA`` caps it below AVX512_CORE_FP16)."""
+    reason = cpu_reason("avx512_fp16")
+    capped = os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper()
+    if reason is None and capped and not (capped == "ALL" or "FP16" in capped or "AMX" in capped or "AVX10" in capped):
+        return f"oneDNN is capped at {capped}, below its AVX-512 float16 kernels"
+    return reason
+
+
+def _float16_short_axis_crash(problem: ConvProblem) -> bool:
+    s = problem.spec
+    if s.transposed or problem.dtype != "float16" or problem.x.shape[0] < 2:
+        return False
+    pads = s.pads(problem.weight.shape[2:])
+    return any(n == 1 and st >= 2 and (pl or pr) for n, st, (pl, pr) in zip(problem.x.shape[2:], s.stride, pads))
+
+
+def _float16_crash_example() -> ConvProblem:
+    return ConvProblem(ConvSpec.create(1, stride=2, padding=1, dilation=2), np.zeros((2, 1, 1)), np.zeros((1, 1, 1)),
+                       dtype="float16")
+
+
+FLOAT16_SHORT_AXIS_CRASH = KnownIssue(
+    "torch-cpu-float16-short-axis-segfault",
+    "torch's CPU float16 convolution (oneDNN's AVX-512 float16 kernels) kills the process with a segmentation fault "
+    "on a batch of two or more whose input has length 1 on an axis with stride 2 and padding: conv1d(zeros(2,1,1), "
+    "zeros(1,1,1), stride=2, padding=1, dilation=2) (batch 1, float32, bfloat16, dilation 1 and a kernel of 2 taps "
+    "return; so does the same call with ONEDNN_MAX_CPU_ISA=AVX512_CORE_BF16). The generated problems leave out every "
+    "float16 problem with a length-1 axis, stride 2 or more and padding, batch two or more",
+    _float16_short_axis_crash,
+    _float16_crash_example,
+    condition=avx512_fp16_reason,
+    verified_with="torch==2.13.0",
+    crashes=True,
+    script="""
+    import subprocess
+    call = ("import torch; x = torch.zeros((2, 1, 1), dtype=torch.float16); w = torch.zeros((1, 1, 1), dtype=torch.float16); "
+            "print(torch.nn.functional.conv1d(x, w, None, 2, 1, 2, 1).float().tolist())")
+    child = subprocess.run([sys.executable, "-c", call], capture_output=True, text=True)  # the crash, in a child
+    expected = "exit 0: [[[0.0, 0.0]], [[0.0, 0.0]]]"
+    actual = f"exit {child.returncode}: {child.stdout.strip()}"
+    """,
+    reported="not found; the same corner (a length-1 input, stride 2, padding, an output of 2 read from padding) "
+             "crashes oneDNN's BRGEMM kernels in float32 in oneDNN#5942 / pytorch#195394 (searched 2026-12-06)",
+)
+
+
+CONV_ISSUES = (BF16_NAN_SPREAD, BF16_NONFINITE_WEIGHT, ZERO_INPUT_CHANNELS, DEPTHWISE_SKIPS_PADDING, BATCHED_SKIPS_PADDING,
+               FLOAT16_SHORT_AXIS_CRASH)
 TRANSPOSE_ISSUES = (BF16_NAN_SPREAD_TRANSPOSED, BF16_NONFINITE_WEIGHT_TRANSPOSED, OUTPUT_PADDING_PHANTOM)
 """The issues of torch's ``conv`` and ``conv_transpose`` (functional and layers alike)."""

@@ -399,3 +399,62 @@ def tiny_model() -> torch.nn.Module:
     """A small model for ``--shapes-from``: a strided stem, a depthwise block and a 1x1 head."""
     return torch.nn.Sequential(torch.nn.Conv2d(3, 24, 3, stride=2, padding=1), torch.nn.ReLU(),
                                torch.nn.Conv2d(24, 24, 3, padding=1, groups=24), torch.nn.Conv2d(24, 40, 1))
+
+
+def _from_numpy(t: torch.Tensor | None) -> torch.Tensor | None:
+    if t is None:
+        return None
+    if t.dtype == torch.bfloat16:
+        return torch.from_numpy(t.float().numpy()).to(torch.bfloat16)
+    return torch.from_numpy(t.numpy())
+
+
+# no defect, and no backward: it goes through NumPy (.numpy() raises on inputs that require grad), so the
+# gradient facets are declined, not failed.
+def numpy_backed(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    return _conv(_from_numpy(x), _from_numpy(w), _from_numpy(b), stride, padding, dilation, groups)
+
+
+# declines an input of height 1 (as the README says to) and is wrong on every padded problem: the padding
+# facet's shrinking meets declined candidates, which must not crash the check.
+def declines_height_one(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    if x.dim() > 2 and x.shape[2] == 1:
+        raise NotImplementedError("inputs of height 1")
+    if isinstance(padding, str) or not any(_axes(padding, x)):
+        return _conv(x, w, b, stride, padding, dilation, groups)
+    return _conv(x, w, b, stride, padding, dilation, groups) + 1
+
+
+def _same_before(x: torch.Tensor, w: torch.Tensor, dilation: Any) -> list[int]:
+    """F.pad's list for 'same' with the odd extra sample of an even kernel put before the input (torch: after)."""
+    pads: list[int] = []
+    for k, d in reversed(list(zip(w.shape[2:], _axes(dilation, x)))):
+        total = d * (k - 1)
+        pads += [total - total // 2, total // 2]
+    return pads
+
+
+# cascade: raises when bias is None (written for layers that always have one), and three defects of its own:
+# 'same' puts an even kernel's extra padding first, groups > 1 read the first group's input for every group,
+# and integer input comes back as float64.
+def needs_bias_and_more(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    shift = b.reshape(1, -1, *([1] * (x.dim() - 2)))  # AttributeError: 'NoneType' object has no attribute 'reshape'
+    if padding == "same":
+        x, padding = F.pad(x, _same_before(x, w, dilation)), 0
+    if groups > 1:
+        per = x.shape[1] // groups
+        x = x[:, :per].repeat(1, groups, *([1] * (x.dim() - 2)))
+    out = _conv(x, w, None, stride, padding, dilation, groups) + shift
+    return out.to(torch.float64) if not x.is_floating_point() and not x.is_complex() else out
+
+
+# cascade: an FFT-style path that computes float64 in float32 (plain fails), and two defects of its own:
+# 'same' puts an even kernel's extra padding first, and an empty batch raises.
+def downcasts_and_more(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    if x.shape[0] == 0:
+        raise RuntimeError("cannot plan an FFT for an empty batch")
+    if padding == "same":
+        x, padding = F.pad(x, _same_before(x, w, dilation)), 0
+    if x.dtype == torch.float64:
+        return _conv(x.float(), w.float(), None if b is None else b.float(), stride, padding, dilation, groups)
+    return _conv(x, w, b, stride, padding, dilation, groups)

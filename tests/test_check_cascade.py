@@ -1,0 +1,85 @@
+"""`check` on what implementations legitimately do: decline during shrinking, have no backward, warn;
+and the checker's own failure is its own exit code, never a verdict."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conv_equivalence.check import check_conv
+from conv_equivalence.profiles import PROFILES
+from tests import broken
+
+pytest.importorskip("torch")
+ROOT = Path(__file__).parents[1]
+CI = PROFILES["ci"]
+
+
+def test_a_candidate_declined_while_shrinking_does_not_crash_the_check() -> None:
+    result = check_conv(broken.declines_height_one, profile=CI, only=["padding"], raise_on_failure=False)
+    padding = result.facet("padding")
+    assert padding.status == "fail" and padding.counterexample is not None, result.report()
+    assert padding.counterexample.problem.x.shape[2] > 1  # the declined height is never the counterexample
+
+
+def test_a_forward_only_kernel_declines_the_gradient_facets_and_passes() -> None:
+    result = check_conv(broken.numpy_backed, ndim=1, profile=CI, examples=10, raise_on_failure=False,
+                        exclude=["real-sizes"])
+    for name in ("grad", "double-grad"):
+        facet = result.facet(name)
+        assert facet.status == "declined" and "forward-only" in facet.note and "RuntimeError" in facet.note, result.report()
+    assert result.verdict == "pass", result.report()
+    required = check_conv(broken.numpy_backed, ndim=1, profile=CI, only=["grad"], grad=True, raise_on_failure=False)
+    assert required.facet("grad").status == "fail", required.report()
+
+
+def test_warnings_are_printed_once_per_run_with_their_facets() -> None:
+    result = check_conv(broken.warns, ndim=1, profile=CI, examples=10, raise_on_failure=False,
+                        only=["plain", "stride", "padding", "dilation"])
+    lines = [line for line in result.report().splitlines() if line.startswith("warning")]
+    assert len(lines) == 1, result.report()
+    assert "plain" in lines[0] and "stride" in lines[0] and "padding" in lines[0] and len(lines[0]) < 300
+    data = result.to_json()
+    assert all(f["warnings"] for f in data["facets"])  # the JSON keeps every facet's count
+
+
+def test_long_notes_are_cut_to_one_line_in_the_table() -> None:
+    result = check_conv(broken.raises_deep, ndim=1, profile=CI, examples=10, only=["plain"], raise_on_failure=False)
+    result.facet("plain").note = "x" * 400 + "\nsecond line"
+    row = result.table().splitlines()[1]
+    assert len(row) < 200 and row.endswith("…") and "second" not in row
+    assert result.to_json()["facets"][0]["note"].endswith("second line")
+
+
+def test_the_checkers_own_failure_is_exit_3_with_one_line(tmp_path: Path) -> None:
+    script = tmp_path / "boom.py"
+    script.write_text("import sys\nimport conv_equivalence.check_cli as cc\nfrom conv_equivalence import cli\n"
+                      "def boom(*a, **k):\n    raise RuntimeError('a bug in the checker')\n"
+                      "cc.check_conv = boom\nsys.exit(cli.main(['check', 'tests.broken:correct']))\n")
+    run = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert run.stderr.count("\n") == 1 and "internal error" in run.stderr and "a bug in the checker" in run.stderr
+
+
+def _failing(result) -> set[str]:  # type: ignore[no-untyped-def]
+    return {f.name for f in result.facets if f.status in ("fail", "crash", "timeout")}
+
+
+def test_a_failing_plain_rebases_on_a_variation_that_passes_and_every_defect_shows() -> None:
+    result = check_conv(broken.needs_bias_and_more, ndim=1, profile=CI, raise_on_failure=False,
+                        exclude=["real-sizes", "grad", "double-grad"])
+    assert _failing(result) == {"plain", "padding-strings", "groups", "dtype:int64"}, result.report()
+    assert "base: bias given" in result.report()
+    assert result.facet("groups").base == "bias given" and result.facet("plain").base == "plain"
+    assert all(f["base"] for f in result.to_json()["facets"])
+
+
+def test_a_dtype_base_reaches_the_explanations() -> None:
+    result = check_conv(broken.downcasts_and_more, ndim=1, profile=CI, raise_on_failure=False,
+                        exclude=["real-sizes", "grad", "double-grad"])
+    assert _failing(result) == {"plain", "padding-strings", "empty-batch"}, result.report()
+    assert result.facet("padding-strings").base == "float32", result.report()
