@@ -27,7 +27,7 @@ from conv_equivalence.conventions import CONVENTIONS, DEVICES
 from conv_equivalence.conventions import dtypes as convention_dtypes
 from conv_equivalence.conventions import layouts as convention_layouts
 from conv_equivalence.facets import Case, Facet
-from conv_equivalence.judge import Failure, Unusable, judge
+from conv_equivalence.judge import Failure, Unusable, judge, one_line
 from conv_equivalence.runner import LoadFailed, Runner, Target
 from conv_equivalence.runner import time_limit as checked_time_limit
 from conv_equivalence.tolerance import PRECISIONS
@@ -191,7 +191,7 @@ def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, con
         if reply["kind"] == "declined":
             result.declined += 1
             result.declined_feature += uses
-            result.declined_reasons[reply["message"].splitlines()[0][:100]] += 1
+            result.declined_reasons[one_line(reply["message"])] += 1
             if result.declined >= DECLINE_SHARE * budget and not failures:
                 raise _StopFacet
             reject()
@@ -322,6 +322,15 @@ def _explain(results: dict[str, FacetResult], facets: list[Facet], runner: Runne
         if facet.name == "plain" or r.status not in FAILING or r.counterexample is None or \
                 (r.failure is not None and r.failure.part != "output"):
             continue  # a backward's own failure is not explained by a forward's
+        b = bases[facet.name]
+        if b.description != "plain" and "plain" in results and results["plain"].status in FAILING:
+            # the base passed its probe, yet this example without its feature fails there as plain does
+            projected = fct.project(r.counterexample, b.dtype, b.opts, frozenset())
+            if projected is not None and _same_failure(judge(projected, runner.call(projected.call_data()), precision,
+                                                             convention), results["plain"]):
+                r.status = "explained"
+                r.note = f"fails as plain does once its own feature is taken out (from its base, {b.description}, too)"
+                continue
         for basic in facets[:i]:
             if results[basic.name].status not in FAILING or not facet.explained_by(basic) or \
                     bases[basic.name].description != bases[facet.name].description:
@@ -448,17 +457,25 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
             if (facet.name != "plain" and results.get("plain") and results["plain"].status in FAILING
                     and current is first):
                 # A defect of plain must not hide the others: check from the nearest variation of it that passes.
-                found = _find_base(results, reference.capabilities, opts, allowed, runner, narrow, seed,
+                found = _find_base(results, reference.capabilities, opts, allowed, runner, settings_, seed,
                                    reference.known_issue, convention)
                 if found is None:
                     notes.append("note: plain fails, and no variation of it passes (bias given, parameters as ints or "
-                                 "as tuples, a batch of one, another dtype): the other facets are checked from it")
-                    current = Base(base, opts, "plain (failing)")
+                                 "as tuples, a batch of one, padding 'same', another dtype): the other facets are checked from it")
+                    current = Base(base, opts, "plain")  # so that plain can explain what fails only as it does
                 else:
                     current = found
-                    notes.append(f"note: plain fails; the facets after it are checked from base: {found.description} "
-                                 "(which passes)")
                     rebuilt = {f.name: f for f in fct.build(reference.capabilities, found.opts, found.dtype)}
+                    if results["plain"].failure is None:  # declined, not failed: its domain is the base's
+                        declined = results["plain"]
+                        results["plain"] = _search(rebuilt["plain"], found.opts, runner, opts.precision, convention,
+                                                   settings_, seed, reference.known_issue)
+                        results["plain"].base = found.description
+                        notes.append(f"note: plain declined {declined.declined} of its examples ({short(declined.note, 80)}); "
+                                     f"it and every facet are checked from base: {found.description}")
+                    else:
+                        notes.append(f"note: plain fails; the facets after it are checked from base: {found.description} "
+                                     "(which passes)")
                     # the base's own dtype has no facet of its own there: it is the base's plain, named as before
                     rebuilt[f"dtype:{found.dtype}"] = dataclasses.replace(rebuilt["plain"], name=f"dtype:{found.dtype}",
                                                                            owns=frozenset({"dtype"}))
@@ -483,6 +500,8 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
                         _early(results, [b for b in facets[:index] if facet.explained_by(b)], bases, runner,
                                bases[facet.name], prec, convention))
             r.base = bases[facet.name].description
+            if facet.name in ("grad", "double-grad") and r.failure is not None and r.failure.part == "output":
+                r.note = f"the forward fails (no backward reached): {r.note}"  # found here, but a forward defect
             if facet.name == "plain" and r.status in ("pass", "declined", "skipped") and r.examples < MIN_CHECKED:
                 r.status = "fail"
                 r.note = f"only {r.examples} example(s) checked, {r.declined} declined: too few to pass"
@@ -523,9 +542,10 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int = 2, *, transposed: bool 
 
 BASE_VARIATIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("bias given", {"bias_always": True}), ("parameters as ints", {"forms": "int"}),
-    ("parameters as tuples", {"forms": "tuple"}), ("a batch of one", {"single_batch": True}))
+    ("parameters as tuples", {"forms": "tuple"}), ("a batch of one", {"single_batch": True}),
+    ("padding 'same'", {"same_only": True}))
 """The variations of ``plain`` tried, nearest first, when it fails: each alone in its dtype, then each other dtype
-alone, then each variation in each other dtype."""
+alone, then each variation in the next dtype (float32 after float64)."""
 
 
 def _find_base(results: dict[str, FacetResult], reference: Any, opts: fct.Options, allowed: list[str], runner: Runner,
@@ -534,9 +554,10 @@ def _find_base(results: dict[str, FacetResult], reference: Any, opts: fct.Option
     each is probed with ``plain``'s search on its own, stopping at its first failure."""
     failing = fct.base_dtype(allowed)
     others = [d for d in fct.BASE_PREFERENCE if d in allowed and d != failing]
-    tries: list[tuple[str, dict[str, Any], str]] = [(failing, changes, name) for name, changes in BASE_VARIATIONS]
+    variations = [(n, c) for n, c in BASE_VARIATIONS if not (opts.transposed and "same_only" in c)]
+    tries: list[tuple[str, dict[str, Any], str]] = [(failing, changes, name) for name, changes in variations]
     tries += [(d, {}, d) for d in others]
-    tries += [(d, changes, f"{name}, {d}") for d in others for name, changes in BASE_VARIATIONS]
+    tries += [(d, changes, f"{name}, {d}") for d in others[:1] for name, changes in variations]
     for dtype, changes, description in tries:
         variant = dataclasses.replace(opts, **changes)
         plain = next(f for f in fct.build(reference, variant, dtype) if f.name == "plain")
@@ -559,7 +580,7 @@ def _real_layers(shapes: Iterable[str] | None, shapes_from: str | None, input_si
         if shapes_from is not None:
             chosen = tables.harvest_spec(shapes_from, input_size)
         elif shapes is not None:
-            chosen = tables.resolve(list(shapes))
+            chosen = [tables.within(layer, tables.TABLE_MACS, most=tables.TABLE_ELEMENTS) for layer in tables.resolve(list(shapes))]
         else:
             chosen = tables.sample(tables.matching(tables.builtin(), opts.ndim, opts.transposed))
     except ValueError as exc:
@@ -592,7 +613,8 @@ def _real_sizes(layers: list[Any], runner: Runner, opts: fct.Options, allowed: l
     driver = realsize.Driver(runner, opts.precision, _convention_of(runner), known, limit, nondeterministic, result)
     failure = realsize.run(layers, drawn, driver, dtypes, opts.precision, seed)
     result.seconds = time.perf_counter() - start
-    models = sorted({layer.model for layer in layers})
+    checked = [layer for layer in layers + drawn if layer.label in driver.checked]
+    models = sorted({layer.model for layer in checked if layer.model != "drawn"})
     if failure is not None:
         result.real = failure
         moved = [b for b in failure.boundaries if b.below is not None]
@@ -609,10 +631,10 @@ def _real_sizes(layers: list[Any], runner: Runner, opts: fct.Options, allowed: l
     elif result.examples == 0:
         result.status, result.note = "skipped", "no layer fits the declared limits"
     else:
-        biggest = max(layers + drawn, key=lambda layer: layer.macs)
-        result.note = (f"{len(table_checked)} layer{'s' * (len(table_checked) != 1)} ({', '.join(models)}) and "
-                       f"{len(drawn)} drawn, exact and float data; "
-                       f"largest {biggest.label}")
+        biggest = max(checked, key=lambda layer: layer.macs)
+        result.note = (f"largest {biggest.label} ({biggest.macs:,} multiply-adds); {len(table_checked)} layer"
+                       f"{'s' * (len(table_checked) != 1)} of {', '.join(models) or 'no table'} and "
+                       f"{len([d for d in drawn if d.label in driver.checked])} drawn, exact and float data")
         if driver.slow:
             result.note += f"; {len(driver.slow)} too slow: {driver.slow[0]}"
     return result

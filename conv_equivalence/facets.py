@@ -121,6 +121,8 @@ class Options:
     a tuple, both drawn), ``int`` or ``tuple`` (a base that passes when ``plain`` fails on the other form)."""
     single_batch: bool = False
     """Only batches of one item (a base that passes when ``plain`` fails on batches)."""
+    same_only: bool = False
+    """Every problem padded ``'same'`` (stride 1): the base of a function or layer that takes only ``'same'``."""
     """A declared accumulation precision coarser than a problem's dtype (float32, tf32, float16,
     bfloat16): that problem's values are drawn exactly representable in it, normal or zero and
     within the range the strategies use for it, and with at most `tolerance.max_terms` products per
@@ -375,6 +377,10 @@ def cases(draw: st.DrawFn, facet: Facet, options: Options) -> Case:
         problem = problem.replace(bias=np.zeros(problem.output_shape[1], dtype=problem.weight.dtype))
     if options.single_batch and problem.x.shape[0] > 1:
         problem = problem.replace(x=problem.x[:1])
+    if options.same_only and not problem.spec.transposed:
+        if any(v != 1 for v in problem.spec.stride):
+            reject()
+        problem = problem.replace(spec=problem.spec.replace(padding="same"))
     s = problem.spec
     if facet.name == "padding-strings" and draw(st.integers(0, 3)) == 3:
         try:  # 'valid' a quarter of the time ('same' is where implementations differ most)

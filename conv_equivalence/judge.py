@@ -18,6 +18,17 @@ import numpy as np
 from conv_equivalence.facets import Case
 
 
+def one_line(message: str, width: int = 100) -> str:
+    """An exception's ``Type: message`` as one line: the type and the first non-empty line of its message."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    head = lines[0]
+    if head.endswith(":") and len(lines) > 1:  # 'InvalidType:' with the message on the next line
+        head = f"{head} {lines[1]}"
+    return head[:width]
+
+
 class Unusable(BaseException):
     """The callable cannot be used as declared (a layer class that cannot be built or loaded): the check
     stops with a usage error. A BaseException, so that Hypothesis does not shrink it as a failure."""
@@ -64,7 +75,8 @@ def judge(case: Case, reply: dict[str, Any], precision: str, convention: str) ->
     if kind in ("crash", "timeout"):
         return Failure(kind, reply["message"])
     if kind == "raised":
-        return Failure("raised", reply["traceback"], part="backward" if reply.get("stage") == "backward" else "output")
+        return Failure("raised", reply["traceback"], part="backward" if reply.get("stage") == "backward" else "output",
+                       summary=one_line(reply.get("message", "")))
     p = case.problem
     if reply["mutated"]:
         return Failure("mutated", f"the implementation wrote into its {' and '.join(reply['mutated'])} "

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from conv_equivalence.facets import Case
-from conv_equivalence.judge import Failure, judge
+from conv_equivalence.judge import Failure, judge, one_line
 from conv_equivalence.problem import ConvProblem
 from conv_equivalence.shapes import Layer
 from conv_equivalence.strategies import round_to
@@ -459,7 +459,7 @@ class Driver:
         if kind == "declined":
             if record:
                 self.result.declined += 1
-                self.result.declined_reasons[reply["message"].splitlines()[0][:100]] += 1
+                self.result.declined_reasons[one_line(reply["message"])] += 1
             return "is declined", None
         if kind == "timeout":
             if record:

@@ -233,7 +233,10 @@ class Runner:
             return {"kind": "timeout", "message": f"no answer within the time limit of {self.limit:g}s "
                                                   "(the worker was killed)", "warnings": []}
         try:
-            return self._conn.recv()  # type: ignore[no-any-return]
+            reply: dict[str, Any] = self._conn.recv()
+            if reply.get("kind") == "crash" and (tail := self._log_tail()):  # SystemExit: what it printed first
+                reply["message"] += f"; its last output:\n{tail}"
+            return reply
         except (EOFError, OSError, pickle.UnpicklingError):
             code = self._reap()
             self.restarts += 1

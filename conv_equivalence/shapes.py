@@ -272,19 +272,35 @@ BATCH_GOAL = 17
 """One sampled layer runs with at least this batch (past blocks of 8 and 16)."""
 SAMPLE_MACS = 100_000_000
 """Multiply-adds a sampled layer may cost: batches are cut (never below 1) to fit."""
+TABLE_MACS = 1_000_000_000
+TABLE_ELEMENTS = 2**24
+"""What one layer of a table named with ``--shapes`` may cost (Stable Diffusion's decoder has layers of 38 billion
+multiply-adds at batch 1, which the float64 oracle would take minutes over): cut the same way (`within`)."""
+SAMPLE_ELEMENTS = 2**22
+"""Elements a sampled layer's input and output may each hold (32 MiB in float64): a depthwise layer's few
+multiply-adds per output would otherwise let its batch, and the arrays sent to the worker, grow large."""
 
 
-def with_batch_within(layer: Layer, macs: int) -> Layer:
-    """``layer`` with its batch cut so that it costs at most ``macs`` (batch 1 at least)."""
-    per_item = layer.macs // layer.batch
-    return layer.replace(batch=max(1, min(layer.batch, macs // max(per_item, 1))))
+def elements(layer: Layer) -> int:
+    """The larger of the input's and the output's element counts (what crosses to the worker and back)."""
+    return max(math.prod(layer.input_shape), math.prod(layer.output_shape))
 
 
-def within(layer: Layer, macs: int, floor: int = 32) -> Layer:
-    """``layer`` cut to cost at most ``macs``: its batch first (`with_batch_within`), then its largest spatial
-    axis halved while it stays at least ``floor`` and twice the kernel's extent (named ``NAME@cropped``)."""
-    layer = with_batch_within(layer, macs)
-    while layer.macs > macs:
+def with_batch_within(layer: Layer, macs: int, most: int | None = None) -> Layer:
+    """``layer`` with its batch cut so that it costs at most ``macs`` and its input and output hold at most
+    ``most`` elements (`SAMPLE_ELEMENTS` by default; batch 1 at least)."""
+    most = SAMPLE_ELEMENTS if most is None else most
+    per_item, per_item_elements = layer.macs // layer.batch, elements(layer) // layer.batch
+    return layer.replace(batch=max(1, min(layer.batch, macs // max(per_item, 1), most // max(per_item_elements, 1))))
+
+
+def within(layer: Layer, macs: int, floor: int = 32, most: int | None = None) -> Layer:
+    """``layer`` cut to cost at most ``macs`` and hold at most ``most`` elements: its batch first
+    (`with_batch_within`), then its largest spatial axis halved while it stays at least ``floor`` and twice
+    the kernel's extent (named ``NAME@cropped``)."""
+    most = SAMPLE_ELEMENTS if most is None else most
+    layer = with_batch_within(layer, macs, most)
+    while layer.macs > macs or elements(layer) > most:
         extents = [d * (k - 1) + 1 for k, d in zip(layer.kernel, layer.dilation)]
         axis = max(range(layer.ndim), key=lambda i: layer.size[i])
         half = layer.size[axis] // 2

@@ -138,17 +138,31 @@ def bound_for(problem: ConvProblem, *, dtype: str | None = None) -> np.ndarray:
     """
     dtype = dtype or problem.dtype
     arrays = (problem.x, problem.weight, problem.bias)
+    if unit_roundoff(dtype) == 0.0 or (integer_valued(*arrays) and _integer_sums_below(problem, 2.0 ** PRECISION_BITS[dtype])):
+        return np.zeros(problem.output_shape)  # exact: no need to compute the magnitudes
     magnitude = solve(problem.replace(
         x=np.abs(problem.x), weight=np.abs(problem.weight),
         bias=None if problem.bias is None else np.abs(problem.bias),
     )).astype(np.float64)
-    if unit_roundoff(dtype) == 0.0:
-        return np.zeros_like(magnitude)
     bound = direct_bound(magnitude, problem.terms_per_output, dtype,
                          complex_data=any(a is not None and a.dtype.kind == "c" for a in arrays))
     if integer_valued(*arrays):
         bound = np.where(magnitude < 2.0 ** PRECISION_BITS[dtype], 0.0, bound)
     return bound
+
+
+def _integer_sums_below(problem: ConvProblem, limit: float) -> bool:
+    """Whether every output's ``sum |x||w| + |b|`` is certainly below ``limit``, from each output channel's
+    weight sum times ``max |x|`` (a cheap upper bound of the magnitudes `bound_for` would compute)."""
+    w = np.abs(problem.weight.astype(np.complex128 if problem.weight.dtype.kind == "c" else np.float64))
+    if problem.spec.transposed:  # (C_in, C_out/g, *k): every input channel counted for every column (an upper bound)
+        per_channel = w.sum(axis=tuple(i for i in range(w.ndim) if i != 1))
+    else:
+        per_channel = w.sum(axis=tuple(range(1, w.ndim)))
+    x_max = float(np.abs(problem.x).max()) if problem.x.size else 0.0
+    b_max = float(np.abs(problem.bias).max()) if problem.bias is not None and problem.bias.size else 0.0
+    top = float(per_channel.max()) if per_channel.size else 0.0
+    return bool(top * x_max + b_max < limit)
 
 
 def fft_bound(x: np.ndarray, w: np.ndarray, transform_length: int, dtype: str) -> float:

@@ -83,3 +83,12 @@ def test_a_dtype_base_reaches_the_explanations() -> None:
                         exclude=["real-sizes", "grad", "double-grad"])
     assert _failing(result) == {"plain", "padding-strings", "empty-batch"}, result.report()
     assert result.facet("padding-strings").base == "float32", result.report()
+
+
+def test_a_same_only_function_is_checked_from_a_same_base() -> None:
+    result = check_conv(broken.same_only, ndim=1, profile=CI, raise_on_failure=False, examples=20,
+                        exclude=["real-sizes", "grad", "double-grad"])
+    assert result.facet("plain").status == "pass" and result.facet("plain").base == "padding 'same'", result.report()
+    assert "base: padding 'same'" in result.report(), result.report()
+    assert not _failing(result) and result.verdict == "pass", result.report()
+    assert result.facet("dilation").status == "pass" and result.facet("dilation").base == "padding 'same'"

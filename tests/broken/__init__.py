@@ -458,3 +458,10 @@ def downcasts_and_more(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     if x.dtype == torch.float64:
         return _conv(x.float(), w.float(), None if b is None else b.float(), stride, padding, dilation, groups)
     return _conv(x, w, b, stride, padding, dilation, groups)
+
+
+# no defect: it takes only padding='same' (a layer library's "same" convolution), and declines the rest.
+def same_only(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    if padding != "same":
+        raise NotImplementedError("only padding='same'")
+    return _conv(x, w, b, stride, padding, dilation, groups)
