@@ -188,15 +188,18 @@ def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, con
             raise Unusable(reply["message"])
         result.warnings.update(reply.get("warnings", ()))
         uses = facet.exercises(case)
+        searching = not failures  # after the first failure the calls are shrinking steps, not examples checked
         if reply["kind"] == "declined":
-            result.declined += 1
-            result.declined_feature += uses
-            result.declined_reasons[one_line(reply["message"])] += 1
+            if searching:
+                result.declined += 1
+                result.declined_feature += uses
+                result.declined_reasons[one_line(reply["message"])] += 1
             if result.declined >= DECLINE_SHARE * budget and not failures:
                 raise _StopFacet
             reject()
-        result.examples += 1
-        result.exercised += uses
+        if searching:
+            result.examples += 1
+            result.exercised += uses
         failure = judge(case, reply, precision, convention)
         if failure is None:
             return

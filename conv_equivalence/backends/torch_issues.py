@@ -318,7 +318,85 @@ FLOAT16_SHORT_AXIS_CRASH = KnownIssue(
 )
 
 
+def amx_bf16_reason() -> str | None:
+    """``None`` where oneDNN runs its AMX bfloat16 convolution kernels (``amx_bf16``, unless ``ONEDNN_MAX_CPU_ISA``
+    caps it below AMX)."""
+    reason = cpu_reason("amx_bf16")
+    capped = os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper()
+    if reason is None and capped and not (capped == "ALL" or "AMX" in capped):
+        return f"oneDNN is capped at {capped}, below its AMX kernels"
+    return reason
+
+
+def _bf16_amx_strided(problem: ConvProblem) -> bool:
+    s = problem.spec
+    return problem.dtype == "bfloat16" and not s.transposed and s.ndim >= 2 and any(v > 1 for v in s.stride)
+
+
+def _bf16_amx_strided_example() -> ConvProblem:
+    spec = ConvSpec.create(2, stride=(1, 3), padding=(1, 0), dilation=(1, 2))
+    return ConvProblem(spec, np.ones((2, 1, 6, 6)), np.ones((2, 1, 2, 3)), dtype="bfloat16")
+
+
+BF16_AMX_STRIDED = KnownIssue(
+    "torch-cpu-bfloat16-amx-strided-wrong-values",
+    "torch's CPU bfloat16 convolution through oneDNN's AMX kernels (a CPU with amx_bf16) gives wrong values, rows of "
+    "zeros among them, on some strided 2-D and 3-D problems: conv2d(ones(2,1,6,6), ones(2,1,2,3), stride=(1,3), "
+    "padding=(1,0), dilation=(1,2)) is [3,6,6,0,0,0,0] down the first column, not [3,6,6,6,6,6,3] (exact in bfloat16; "
+    "ONEDNN_MAX_CPU_ISA=AVX512_CORE_BF16 and float32 are right). In a scan of 1,500 small integer problems it hit "
+    "12 of 857 strided 2-D and 3-D ones and none of 643 without stride or in 1-D; the generated problems leave out "
+    "every strided bfloat16 convolution of rank 2 or 3 on such a CPU",
+    _bf16_amx_strided,
+    _bf16_amx_strided_example,
+    condition=amx_bf16_reason,
+    verified_with="torch==2.13.0",
+    script="""
+    x = torch.ones((2, 1, 6, 6), dtype=torch.bfloat16)
+    w = torch.ones((2, 1, 2, 3), dtype=torch.bfloat16)
+    # out[i, j] sums the 2x3 window rows i-1..i (padded by one row each side), columns 3j + 0, 2, 4
+    expected = np.array([3.0, 6.0, 6.0, 6.0, 6.0, 6.0, 3.0])
+    actual = torch.nn.functional.conv2d(x, w, None, (1, 3), (1, 0), (1, 2)).float()[0, 0, :, 0].numpy()
+    """,
+    reported=("likely pytorch#169688 (open: stride-3 bfloat16 CPU convolutions incorrect); the root cause fixed in "
+              "oneDNN#5494 / #5568 (AMX brgemm convolution overwrote its input when a stride exceeds the kernel), "
+              "after the oneDNN torch 2.13.0 ships (searched 2026-12-06)"),
+)
+
+
 CONV_ISSUES = (BF16_NAN_SPREAD, BF16_NONFINITE_WEIGHT, ZERO_INPUT_CHANNELS, DEPTHWISE_SKIPS_PADDING, BATCHED_SKIPS_PADDING,
-               FLOAT16_SHORT_AXIS_CRASH)
-TRANSPOSE_ISSUES = (BF16_NAN_SPREAD_TRANSPOSED, BF16_NONFINITE_WEIGHT_TRANSPOSED, OUTPUT_PADDING_PHANTOM)
+               FLOAT16_SHORT_AXIS_CRASH, BF16_AMX_STRIDED)
+def _fp16_transposed_nonfinite(problem: ConvProblem) -> bool:
+    return problem.dtype == "float16" and problem.spec.transposed and not (
+        np.isfinite(problem.x).all() and np.isfinite(problem.weight).all())
+
+
+def _fp16_transposed_example() -> ConvProblem:
+    weight = np.ones((1, 2, 4, 3))
+    weight[0, 1, 3, 2] = np.nan
+    return ConvProblem(ConvSpec.create(2, stride=(1, 2), transposed=True), np.zeros((1, 1, 1, 1)), weight, dtype="float16")
+
+
+FLOAT16_TRANSPOSED_NAN_SPREAD = KnownIssue(
+    "torch-cpu-float16-transposed-nan-spread",
+    "torch's CPU float16 conv_transpose (oneDNN's AVX-512 FP16 kernels) spreads a NaN weight to an output it does "
+    "not reach: conv_transpose2d(zeros(1,1,1,1), w, stride=(1,2)) with w ones(1,2,4,3) and w[0,1,3,2] = NaN gives "
+    "[nan, 0, nan] in the last row of channel 1, not [0, 0, nan] (float32 and 1-D are right)",
+    _fp16_transposed_nonfinite,
+    _fp16_transposed_example,
+    condition=avx512_fp16_reason,
+    verified_with="torch==2.13.0",
+    script="""
+    x = torch.zeros((1, 1, 1, 1), dtype=torch.float16)
+    w = torch.ones((1, 2, 4, 3), dtype=torch.float16)
+    w[0, 1, 3, 2] = float("nan")
+    # out[c, i, j] = x[0, 0] w[0, c, i, j]: 0 * 1 = 0, and 0 * NaN = NaN only at (1, 3, 2)
+    expected = np.array([0.0, 0.0, np.nan])
+    actual = torch.nn.functional.conv_transpose2d(x, w, None, (1, 2)).float()[0, 1, 3].numpy()
+    """,
+    reported="not found; torch's bfloat16 NaN spread above (pytorch#157237 related) is the same family (searched 2026-12-06)",
+)
+
+
+TRANSPOSE_ISSUES = (BF16_NAN_SPREAD_TRANSPOSED, BF16_NONFINITE_WEIGHT_TRANSPOSED, OUTPUT_PADDING_PHANTOM,
+                    FLOAT16_TRANSPOSED_NAN_SPREAD)
 """The issues of torch's ``conv`` and ``conv_transpose`` (functional and layers alike)."""
