@@ -363,8 +363,40 @@ BF16_AMX_STRIDED = KnownIssue(
 )
 
 
+def _half_kernels(dtype: str) -> bool:
+    """Whether oneDNN's AMX bfloat16 or AVX-512 FP16 kernels compute this dtype here."""
+    return (dtype == "bfloat16" and amx_bf16_reason() is None) or (dtype == "float16" and avx512_fp16_reason() is None)
+
+
+def _half_padding_example() -> ConvProblem:
+    return ConvProblem(ConvSpec.create(1, padding=1), np.zeros((1, 1, 1)), np.array([[[np.nan, 1.0]]]), dtype="float16")
+
+
+HALF_SKIPS_PADDING = KnownIssue(
+    "torch-cpu-half-skips-zero-padding",
+    "torch's CPU float16 and bfloat16 convolutions through oneDNN's AVX-512 FP16 and AMX kernels (an Intel Xeon with "
+    "avx512_fp16 and amx_bf16) leave the zero padding out of their sums at every batch size and rank, so a NaN or inf "
+    "weight over the padding gives a finite value: conv1d(zeros(1,1,1), [[[nan, 1]]], padding=1) is [0, nan], not "
+    "[nan, nan] (float64 is right; float32 only with a batch of more than one, the issue above)",
+    lambda problem: (_half_kernels(problem.dtype) and problem.zero_padded and not problem.spec.transposed
+                     and not np.isfinite(problem.weight).all()),
+    _half_padding_example,
+    condition=lambda: None if amx_bf16_reason() is None or avx512_fp16_reason() is None else
+    "seen only where oneDNN runs its AMX bfloat16 or AVX-512 FP16 kernels (this CPU has neither amx_bf16 nor avx512_fp16)",
+    verified_with="torch==2.13.0",
+    script="""
+    x = torch.zeros((1, 1, 1), dtype=torch.float16)
+    w = torch.tensor([[[float("nan"), 1.0]]], dtype=torch.float16)
+    # out[o] = w[0] xp[o] + w[1] xp[o + 1] over the zero-padded xp = [0, 0, 0]: nan * 0 is NaN at both outputs
+    expected = np.array([[[np.nan, np.nan]]])
+    actual = torch.nn.functional.conv1d(x, w, padding=1).float().numpy()
+    """,
+    reported="not found; the float32 batched and depthwise issues above are the same family (searched 2026-12-06)",
+)
+
+
 CONV_ISSUES = (BF16_NAN_SPREAD, BF16_NONFINITE_WEIGHT, ZERO_INPUT_CHANNELS, DEPTHWISE_SKIPS_PADDING, BATCHED_SKIPS_PADDING,
-               FLOAT16_SHORT_AXIS_CRASH, BF16_AMX_STRIDED)
+               FLOAT16_SHORT_AXIS_CRASH, BF16_AMX_STRIDED, HALF_SKIPS_PADDING)
 def _fp16_transposed_nonfinite(problem: ConvProblem) -> bool:
     return problem.dtype == "float16" and problem.spec.transposed and not (
         np.isfinite(problem.x).all() and np.isfinite(problem.weight).all())
