@@ -143,7 +143,15 @@ def _correlate_padded(xp: np.ndarray, w: np.ndarray, stride: Sequence[int], dila
     out_spatial = win.shape[2 : 2 + nd]
     win = win.reshape(n, groups, c_in // groups, *win.shape[2:])
     w = w.reshape(groups, c_out // groups, *w.shape[1:])
-    if win.dtype == object or (win.size * c_out // groups >= _BLAS_FROM and np.isfinite(xp).all() and np.isfinite(w).all()):
+    blas = win.dtype != object and win.size * c_out // groups >= _BLAS_FROM and np.isfinite(xp).all() and np.isfinite(w).all()
+    if blas and all(k == 1 for k in w.shape[3:]):
+        # a 1x1 kernel: per group, the weight matrix times the (strided) input as a batch of matrices, no im2col copy
+        xs = xp[(slice(None), slice(None), *(slice(None, None, st) for st in stride))][(slice(None), slice(None),
+                                                                                        *(slice(0, m) for m in out_spatial))]
+        xs = xs.reshape(n, groups, c_in // groups, -1)
+        out = np.stack([np.matmul(w[g].reshape(c_out // groups, -1), xs[:, g]) for g in range(groups)], axis=1)
+        return out.reshape(n, c_out, *out_spatial)
+    if win.dtype == object or blas:
         # im2col + matrix product per group (BLAS for floats; exact Python ints for object).
         axes = ([1, *range(2 + nd, 2 + 2 * nd)], [1, *range(2, 2 + nd)])
         per_group = [np.tensordot(win[:, g], w[g], axes=axes) for g in range(groups)]  # (N, *out, C_out/G)
