@@ -22,6 +22,7 @@ fails, and each dimension's boundary is reported: ``in_channels: fails from 17 (
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import zlib
 from collections.abc import Callable, Sequence
@@ -117,13 +118,16 @@ class Trial:
     def case(self) -> Case:
         layer = self.layer
         if self.data == "exact":
-            x, w, b = exact_operands(layer.input_shape, layer.weight_shape, layer.bias, layer.transposed, layer.groups,
-                                     self.nonzeros, self.seed)
-            arrays = [None if a is None else (a if self.dtype.startswith("int") else a.astype(np.float64)) for a in (x, w, b)]
+            ints = exact_operands(layer.input_shape, layer.weight_shape, layer.bias, layer.transposed, layer.groups,
+                                  self.nonzeros, self.seed)
+            arrays: list[np.ndarray | None] = [None if a is None else (a if self.dtype.startswith("int") else a.astype(np.float64))
+                                               for a in ints]
         else:
             arrays = [None if a is None else round_to(a, self.dtype) for a in
                       float_operands(layer.input_shape, layer.weight_shape, layer.bias, layer.transposed, layer.groups, self.seed)]
-        problem = ConvProblem(layer.spec(), arrays[0], arrays[1], arrays[2], dtype=self.dtype)
+        x, w, bias = arrays
+        assert x is not None and w is not None
+        problem = ConvProblem(layer.spec(), x, w, bias, dtype=self.dtype)
         args = layer.kwargs()
         args.setdefault("output_padding", None)
         return Case(problem, args)
@@ -191,7 +195,7 @@ def dimensions(layer: Layer) -> list[tuple[str, int, int, Callable[[int], Layer]
         return layer.replace(**{field: tuple(values)})
 
     for i, axis in enumerate(axes):
-        dims.append((axis, layer.size[i], 1, lambda v, i=i: per_axis("size", i, v)))
+        dims.append((axis, layer.size[i], 1, functools.partial(per_axis, "size", i)))
     g = layer.groups
     if layer.depthwise:
         mult = layer.out_channels // g
@@ -211,16 +215,16 @@ def dimensions(layer: Layer) -> list[tuple[str, int, int, Callable[[int], Layer]
             def patch(v: int, i: int = i) -> Layer:
                 return per_axis("kernel", i, v).replace(stride=tuple(v if j == i else t for j, t in enumerate(layer.stride)))
             dims.append((f"patch {axis} (kernel = stride)", k, 1, patch))
-        dims.append((f"kernel {axis}", k, 1, lambda v, i=i: per_axis("kernel", i, v)))
+        dims.append((f"kernel {axis}", k, 1, functools.partial(per_axis, "kernel", i)))
         if s > 1:
-            dims.append((f"stride {axis}", s, 1, lambda v, i=i: per_axis("stride", i, v)))
+            dims.append((f"stride {axis}", s, 1, functools.partial(per_axis, "stride", i)))
         if layer.dilation[i] > 1:
-            dims.append((f"dilation {axis}", layer.dilation[i], 1, lambda v, i=i: per_axis("dilation", i, v)))
+            dims.append((f"dilation {axis}", layer.dilation[i], 1, functools.partial(per_axis, "dilation", i)))
         if not isinstance(layer.padding, str) and layer.padding[i] > 0:
-            dims.append((f"padding {axis}", layer.padding[i], 0, lambda v, i=i: per_axis("padding", i, v)))
+            dims.append((f"padding {axis}", layer.padding[i], 0, functools.partial(per_axis, "padding", i)))
         if layer.transposed and layer.output_padding[i] > 0:
             dims.append((f"output_padding {axis}", layer.output_padding[i], 0,
-                         lambda v, i=i: per_axis("output_padding", i, v)))
+                         functools.partial(per_axis, "output_padding", i)))
     if len(axes) == 1:
         dims = [(name.replace(" length", ""), *rest) for name, *rest in dims]  # type: ignore[misc]
     return dims

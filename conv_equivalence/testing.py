@@ -276,7 +276,8 @@ def _real_size_failure(conv: Convolution, failure: Any, precision: str, name: st
     from conv_equivalence.render import real_size_lines
     from conv_equivalence.reproduce import rule_snippet
 
-    trial, boundaries, calls = conv.trial, [], 0
+    trial, calls = conv.trial, 0
+    boundaries: list[Any] = []
 
     def fails(candidate: Any) -> str:
         case = candidate.case()
