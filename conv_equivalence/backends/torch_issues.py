@@ -238,8 +238,12 @@ ZERO_INPUT_CHANNELS = KnownIssue(
 )
 
 
+def _nonfinite_weight_over_padding(problem: ConvProblem) -> bool:
+    return problem.zero_padded and not np.isfinite(problem.weight).all()
+
+
 def _float32_nonfinite_weight_over_padding(problem: ConvProblem) -> bool:
-    return problem.dtype == "float32" and problem.zero_padded and not np.isfinite(problem.weight).all()
+    return problem.dtype == "float32" and _nonfinite_weight_over_padding(problem)
 
 
 def _depthwise_padding_example() -> ConvProblem:
@@ -378,8 +382,7 @@ HALF_SKIPS_PADDING = KnownIssue(
     "avx512_fp16 and amx_bf16) leave the zero padding out of their sums at every batch size and rank, so a NaN or inf "
     "weight over the padding gives a finite value: conv1d(zeros(1,1,1), [[[nan, 1]]], padding=1) is [0, nan], not "
     "[nan, nan] (float64 is right; float32 only with a batch of more than one, the issue above)",
-    lambda problem: (_half_kernels(problem.dtype) and problem.zero_padded and not problem.spec.transposed
-                     and not np.isfinite(problem.weight).all()),
+    lambda problem: _half_kernels(problem.dtype) and _nonfinite_weight_over_padding(problem),
     _half_padding_example,
     condition=lambda: None if amx_bf16_reason() is None or avx512_fp16_reason() is None else
     "seen only where oneDNN runs its AMX bfloat16 or AVX-512 FP16 kernels (this CPU has neither amx_bf16 nor avx512_fp16)",
