@@ -20,7 +20,8 @@ import pytest
 import conv_equivalence
 from conv_equivalence.profiles import load_default
 
-PACKAGE_MODULES = [importlib.import_module(m.name) for m in pkgutil.walk_packages(conv_equivalence.__path__, "conv_equivalence.")]
+PACKAGE_MODULES = [importlib.import_module(m.name) for m in pkgutil.walk_packages(conv_equivalence.__path__, "conv_equivalence.")
+                   if not m.name.endswith(".__main__")]  # `python -m conv_equivalence.cli` runs the command
 
 
 def _freeze_constant_pool() -> None:

@@ -18,7 +18,7 @@ from collections import defaultdict
 
 from hypothesis import settings
 
-from conv_equivalence.audit import run_audit, select
+from conv_equivalence.audit.run import run_audit, select
 from conv_equivalence.profiles import PROFILES
 
 

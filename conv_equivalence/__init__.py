@@ -1,19 +1,35 @@
 """conv-equivalence: property-based verification of convolution semantics across libraries.
 
-Public entry points: `conv_equivalence.oracle` (the reference), `conv_equivalence.strategies`
-(Hypothesis strategies), `conv_equivalence.tolerance` (when results are equal), and
-`check_conv` (a verdict on your own implementation).
+The pipeline, one subpackage a role: a *problem* (`problem`, drawn by `strategies`) goes to the
+*backends* (`backends`, one adapter a library) and to the *oracle* (`oracle`, `boundary`,
+`adjoint`); an *identity* (`identities`) says what must hold; `tolerance` decides equality; the
+verdicts go to `check` (your own convolution), `audit` (every library), `teach` (refuted beliefs)
+and `report` (HTML). `testing`, `pytest_plugin` and `cli` are the ways in.
+
+Public names here: `check_conv` and `CheckOptions` (a verdict on your own implementation).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["check_conv"]
+from conv_equivalence import _moved
+
+_moved.install()
+
+__all__ = ["CheckOptions", "check_conv"]
 
 
 def check_conv(*args: Any, **kwargs: Any) -> Any:
-    """`conv_equivalence.check.check_conv` (imported lazily: it needs torch)."""
-    from conv_equivalence.check import check_conv as run
+    """`conv_equivalence.check.run.check_conv` (imported lazily: it needs torch)."""
+    from conv_equivalence.check.run import check_conv as run
 
     return run(*args, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "CheckOptions":
+        from conv_equivalence.check.options import CheckOptions
+
+        return CheckOptions
+    raise AttributeError(f"module 'conv_equivalence' has no attribute {name!r}")

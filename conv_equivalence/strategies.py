@@ -29,7 +29,7 @@ from hypothesis import reject
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from conv_equivalence.backends import COMPLEX_DTYPES, FLOAT_DTYPES, INTEGER_DTYPES, LAYOUTS, Capabilities
+from conv_equivalence.capabilities import COMPLEX_DTYPES, FLOAT_DTYPES, INTEGER_DTYPES, LAYOUTS, Capabilities
 from conv_equivalence.problem import PADDING_MODES, ConvProblem, ConvSpec, Pairs, framework_same_pads, terms_per_output
 from conv_equivalence.tolerance import max_terms
 

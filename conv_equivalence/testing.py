@@ -12,7 +12,7 @@ with the same readable counterexample that ``conv-equivalence check`` prints::
     def test_my_conv(conv):
         assert_matches(conv, my_conv2d(*conv.args), name="my_conv2d")
 
-Conventions (`conv_equivalence.conventions`): ``torch`` (tensors, ``torch.nn.functional.conv{N}d``'s
+Conventions (`conv_equivalence.check.conventions`): ``torch`` (tensors, ``torch.nn.functional.conv{N}d``'s
 positional order ``input, weight, bias, stride, padding, dilation, groups``; with ``transposed=True``
 ``conv_transpose{N}d``'s ``input, weight, bias, stride, padding, output_padding, groups, dilation``),
 ``numpy``, ``jax`` (the same order with arrays), ``nhwc-hwio`` and ``nhwc-ohwi`` (channels-last input
@@ -32,8 +32,8 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from conv_equivalence import conventions
-from conv_equivalence import facets as fct
+from conv_equivalence.check import conventions
+from conv_equivalence.check import facets as fct
 from conv_equivalence.problem import ConvProblem
 
 __all__ = ["PARAMETERS", "ELEMENTS", "Convolution", "convolutions", "real_convolutions", "assert_matches"]
@@ -193,12 +193,11 @@ def real_convolutions(convention: str = "torch", *, shapes: Iterable[str] | None
                       device: str = "cpu") -> st.SearchStrategy[Convolution]:
     """Convolutions at real layer sizes, as ``check``'s ``real-sizes`` facet makes them: a layer of the shape
     tables (``shapes``: ``all``, shipped table names or table files; default: the sample that reaches every
-    large value, `conv_equivalence.shapes.sample`) of this rank and kind, with ``exact`` data (small integers,
+    large value, `conv_equivalence.check.shapes.sample`) of this rank and kind, with ``exact`` data (small integers,
     sparse where the dtype needs it, so the comparison is exact at any size) or ``float`` data, from a drawn
     seed. A failing `assert_matches` given ``function`` reports where each dimension starts to fail."""
-    from conv_equivalence import realsize
-    from conv_equivalence import shapes as tables
-
+    from conv_equivalence.check import realsize
+    from conv_equivalence.check import shapes as tables
     if convention not in conventions.CONVENTIONS:
         raise InvalidArgument(f"convention must be one of {', '.join(conventions.CONVENTIONS)}, got {convention!r}")
     if ndim not in (1, 2, 3):
@@ -239,10 +238,10 @@ def assert_matches(conv: Convolution, got: Any, *, precision: str = "exact", nam
     the same way, inside the strategy's domain), and a standalone reproduction is added; inside a
     Hypothesis test that happens once, on the final replay of Hypothesis's own smallest example.
     """
-    from conv_equivalence.check import FacetResult
-    from conv_equivalence.judge import judge
-    from conv_equivalence.render import failure_text
-    from conv_equivalence.reproduce import snippet
+    from conv_equivalence.check.judge import judge
+    from conv_equivalence.check.render import failure_text
+    from conv_equivalence.check.reproduce import snippet
+    from conv_equivalence.check.result import FacetResult
     from conv_equivalence.tolerance import PRECISIONS
 
     if precision not in PRECISIONS:
@@ -271,10 +270,10 @@ def assert_matches(conv: Convolution, got: Any, *, precision: str = "exact", nam
 def _real_size_failure(conv: Convolution, failure: Any, precision: str, name: str,
                        function: Callable[..., Any] | None) -> None:
     """Raise the compact real-size account: with ``function``, each dimension shrunk to where it starts to fail."""
-    from conv_equivalence import realsize
-    from conv_equivalence.judge import judge
-    from conv_equivalence.render import real_size_lines
-    from conv_equivalence.reproduce import rule_snippet
+    from conv_equivalence.check import realsize
+    from conv_equivalence.check.judge import judge
+    from conv_equivalence.check.render import real_size_lines
+    from conv_equivalence.check.reproduce import rule_snippet
 
     trial, calls = conv.trial, 0
     boundaries: list[Any] = []
@@ -315,8 +314,8 @@ def _reply(got: Any, convention: str) -> dict[str, Any]:
 
 def _smallest(conv: Convolution, function: Callable[..., Any], precision: str, kind: str) -> fct.Case:
     """``conv``'s case made small the way ``check`` does it (`facets.project`, then `minimize.minimize`)."""
-    from conv_equivalence.judge import judge
-    from conv_equivalence.minimize import minimize
+    from conv_equivalence.check.judge import judge
+    from conv_equivalence.check.minimize import minimize
 
     def fails(case: fct.Case) -> bool:
         try:

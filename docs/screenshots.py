@@ -34,12 +34,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def build(directory: Path, jobs: int) -> tuple[Path, Path]:
     """Run the audit and the catalogue; write ``report.html`` and ``catalogue.html`` into ``directory``."""
     import tests.report_backends  # noqa: F401  (registers the broken backend in this process)
-    from conv_equivalence.audit import library_versions, run_audit, select, write_reports
-    from conv_equivalence.explain import catalogue
+    from conv_equivalence.audit.run import library_versions, run_audit, select
+    from conv_equivalence.audit.workers import captured_output
+    from conv_equivalence.cli.audit import write_reports
     from conv_equivalence.identities import all_identities
     from conv_equivalence.profiles import PROFILES
-    from conv_equivalence.teaching_html import catalogue_page
-    from conv_equivalence.workers import captured_output
+    from conv_equivalence.report.lesson import catalogue_page
+    from conv_equivalence.teach.explain import catalogue
 
     beliefs = [i.id for i in all_identities() if i.status == "differs"]
     pairs = select(None, IDENTITIES + beliefs)

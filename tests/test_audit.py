@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conv_equivalence import baseline as baselines
+from conv_equivalence.audit import baseline as baselines
+from conv_equivalence.audit.verdict import CRASH, DIFFERS, HOLDS, NOT_INSTALLED, REGRESSION, STATUSES, UNSUPPORTED, Verdict, verify
 from conv_equivalence.identities import get_identity
 from conv_equivalence.profiles import PROFILES
-from conv_equivalence.verdict import CRASH, DIFFERS, HOLDS, NOT_INSTALLED, REGRESSION, STATUSES, UNSUPPORTED, Verdict, verify
 
 ROOT = Path(__file__).parents[1]
 SMALL = ["--identities", "equals-oracle", "keeps", "--jobs", "2"]
@@ -43,7 +43,7 @@ def test_audit_reports_and_baseline_gate(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stdout + first.stderr
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     jsonschema = pytest.importorskip("jsonschema")
-    jsonschema.validate(report, json.loads((ROOT / "conv_equivalence" / "report_schema.json").read_text()))
+    jsonschema.validate(report, json.loads((ROOT / "conv_equivalence" / "audit" / "schema.json").read_text()))
     assert report["schema_version"] == 2 and report["counts"] == {"holds": 6}
     assert any("oneDNN" in note for note in report["environment_notes"]) == (report["libraries"]["torch"] != "not installed")
     _parse_html((tmp_path / "out" / "report.html").read_text(), expect_cells=6)
@@ -188,7 +188,7 @@ def _parse_html(text: str, expect_cells: int) -> None:
 def test_a_crash_costs_only_its_own_check_and_tf_checks_run_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A backend that kills its process (as a segfault in native code does) gets a ``crash``
     verdict and the rest run; checks of TensorFlow targets never share a process with the others."""
-    from conv_equivalence.audit import run_audit
+    from conv_equivalence.audit.run import run_audit
 
     pids = tmp_path / "pids"
     monkeypatch.setenv("CONV_EQUIVALENCE_TEST_PIDS", str(pids))

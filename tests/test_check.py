@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from conv_equivalence import facets
 from conv_equivalence.backends.pytorch import HALF_CONV
-from conv_equivalence.check import UsageError, check_conv
+from conv_equivalence.check import UsageError, check_conv, facets
 from conv_equivalence.profiles import PROFILES
 from tests import broken
 
@@ -192,7 +191,7 @@ def test_reproduction_fails_in_a_fresh_interpreter(tmp_path: Path) -> None:
 
 def test_cli_json_schema_and_exit_codes(tmp_path: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads((ROOT / "conv_equivalence" / "check_schema.json").read_text())
+    schema = json.loads((ROOT / "conv_equivalence" / "check" / "schema.json").read_text())
     out = tmp_path / "report.json"
     bad = _cli("tests.broken:bias_twice", "--ndim", "1", "--facets", "plain", "bias", "--json", str(out))
     assert bad.returncode == 1, bad.stdout + bad.stderr
@@ -318,7 +317,7 @@ def test_interrupt_stops_promptly_without_a_verdict(tmp_path: Path, signum: int,
 
 
 def test_pytest_plugin_runs_one_test_per_facet() -> None:
-    run = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "conv_equivalence" / "impl_tests.py"), "-q", "--conv-impl",
+    run = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "conv_equivalence" / "pytest_plugin" / "impl_tests.py"), "-q", "--conv-impl",
                           "tests.broken:bias_twice", "--conv-ndim", "1", "-p", "no:cacheprovider",
                           "--rootdir", str(ROOT), "-o", "addopts="], cwd=ROOT, capture_output=True, text=True,
                          timeout=600, env=dict(ENV, CONV_EQUIVALENCE_PROFILE="ci"))
@@ -342,7 +341,7 @@ def test_a_callable_that_cannot_be_pickled_runs_in_a_forked_worker() -> None:
 def test_projection_writes_features_into_the_arrays(transposed: bool) -> None:
     import numpy as np
 
-    from conv_equivalence.facets import Case, Options, project
+    from conv_equivalence.check.facets import Case, Options, project
     from conv_equivalence.oracle import solve
     from conv_equivalence.problem import ConvProblem, ConvSpec
 

@@ -56,7 +56,7 @@ def test_long_notes_are_cut_to_one_line_in_the_table() -> None:
 
 def test_the_checkers_own_failure_is_exit_3_with_one_line(tmp_path: Path) -> None:
     script = tmp_path / "boom.py"
-    script.write_text("import sys\nimport conv_equivalence.check_cli as cc\nfrom conv_equivalence import cli\n"
+    script.write_text("import sys\nimport conv_equivalence.cli.check as cc\nfrom conv_equivalence import cli\n"
                       "def boom(*a, **k):\n    raise RuntimeError('a bug in the checker')\n"
                       "cc.check_conv = boom\nsys.exit(cli.main(['check', 'tests.broken:correct']))\n")
     run = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=120,

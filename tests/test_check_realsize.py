@@ -163,7 +163,7 @@ def test_the_testing_api_draws_real_sizes_and_reports_the_boundary() -> None:
 
 
 def test_the_pytest_plugin_splits_real_sizes_into_one_test_per_layer_group() -> None:
-    run = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "conv_equivalence" / "impl_tests.py"), "-q", "-rA",
+    run = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "conv_equivalence" / "pytest_plugin" / "impl_tests.py"), "-q", "-rA",
                           "--conv-impl", "tests.broken.real_sizes:split_k_drops_remainder", "--conv-shapes", "mobilenet_v2",
                           "whisper", "-k", "real-sizes", "-p", "no:cacheprovider", "--rootdir", str(ROOT), "-o", "addopts="],
                          cwd=ROOT, capture_output=True, text=True, timeout=600, env={**os.environ, "CI": "true"})

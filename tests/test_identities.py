@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
-from conv_equivalence.explain import explain_text
+from conv_equivalence.audit.verdict import DIFFERS, ERROR, REGRESSION, UNSUPPORTED, verify
 from conv_equivalence.identities import cases, get_identity
 from conv_equivalence.problem import ConvProblem
 from conv_equivalence.profiles import PROFILES, current_profile
-from conv_equivalence.verdict import DIFFERS, ERROR, REGRESSION, UNSUPPORTED, verify
+from conv_equivalence.teach.explain import explain_text
 from tests.shrinking import SHRINKER_AS_RECORDED
 
 CASES = [pytest.param(identity.id, target, id=f"{identity.id}[{target}]") for identity, target in cases()]

@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from conv_equivalence import realsize, shapes
+from conv_equivalence.check import realsize, shapes
+from conv_equivalence.check.shapes import Layer, parse_line
 from conv_equivalence.oracle import solve
-from conv_equivalence.shapes import Layer, parse_line
 from conv_equivalence.tolerance import PRECISION_BITS, bound_for
 
 ALL = shapes.builtin()

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from conv_equivalence.explain import number
 from conv_equivalence.profiles import PROFILES
+from conv_equivalence.values import number
 
 ROOT = Path(__file__).parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -48,7 +48,8 @@ def browser() -> Iterator[Any]:
 def audit(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
     """A real audit: numpy and torch backends, the broken one, a pairwise check and a belief."""
     import tests.report_backends  # noqa: F401  (registers test.flipped-kernel here too)
-    from conv_equivalence.audit import run_audit, select, write_reports
+    from conv_equivalence.audit.run import run_audit, select
+    from conv_equivalence.cli.audit import write_reports
     from conv_equivalence.identities import all_identities
 
     pairs = select(["numpy", "test.flipped", "torch.functional.conv"],

@@ -1,4 +1,4 @@
-"""The upstream-ready reproductions (`conv_equivalence.repro`): every script runs in a fresh
+"""The upstream-ready reproductions (`conv_equivalence.teach.repro`): every script runs in a fresh
 interpreter, outside the project, against the installed libraries, prints expected and actual, and
 exits 1 while the behaviour persists."""
 
@@ -19,7 +19,7 @@ import pytest
 from conv_equivalence.backends import all_backends
 from conv_equivalence.cli import main
 from conv_equivalence.identities import all_identities
-from conv_equivalence.repro import COMPANIONS, Repro, reproductions
+from conv_equivalence.teach.repro import COMPANIONS, Repro, reproductions
 
 REPROS = reproductions()
 CASES = [pytest.param(r.id, id=f"{r.id}[{r.library}]") for r in REPROS.values()]

@@ -7,10 +7,10 @@ import re
 import pytest
 from rich.console import Console
 
+from conv_equivalence.audit.terminal import print_audit
+from conv_equivalence.audit.verdict import DIFFERS, HOLDS, NOT_INSTALLED, REGRESSION, Verdict
 from conv_equivalence.backends import all_backends
 from conv_equivalence.identities import all_identities
-from conv_equivalence.terminal import print_audit
-from conv_equivalence.verdict import DIFFERS, HOLDS, NOT_INSTALLED, REGRESSION, Verdict
 
 MESSAGE = "numpy.convolve vs the oracle\n1 of 2 elements differ beyond the bound; first 1:\n  at (0, 0, 1): got 0.0, expected 1.0"
 

@@ -8,7 +8,7 @@ have (argued in the entry's ``why``), which the tests hold the shrinker to.
 The verdict is ``differs`` (as documented) while a counterexample exists; a belief that starts to
 hold on a new library version is a change the audit reports. This module holds `belief` and the
 helpers the ``beliefs_*`` modules share; those modules register the entries, and `SCRIPTS` keeps each
-belief's upstream-ready reproduction (`conv_equivalence.repro`).
+belief's upstream-ready reproduction (`conv_equivalence.teach.repro`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from conv_equivalence.identities import Identity, IdentityFailure, assert_close,
 Pair = tuple[np.ndarray, np.ndarray]
 _INTS = st.integers(-3, 3)
 SCRIPTS: dict[str, tuple[str, str]] = {}
-"""Belief id -> (library, script body) for `conv_equivalence.repro`: the body, run after ``import
+"""Belief id -> (library, script body) for `conv_equivalence.teach.repro`: the body, run after ``import
 library`` and numpy, sets ``expected`` (what the belief predicts, written as literals) and ``actual``."""
 
 

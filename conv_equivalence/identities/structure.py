@@ -273,7 +273,6 @@ def _same_cases(draw: st.DrawFn, target: str) -> tuple[np.ndarray, np.ndarray]:
 
 def _same_centred(target: str, case: tuple[np.ndarray, np.ndarray]) -> None:
     from conv_equivalence import tolerance
-
     a, v = case
     fn = _signal_function(target)
     kwargs = {"method": "direct"} if target in ("scipy.signal.correlate", "scipy.signal.convolve") else {}

@@ -1,0 +1,489 @@
+"""Facets: the check split into one Hypothesis search per feature of a convolution.
+
+``plain`` is the base: one dtype (float64 where allowed), contiguous arrays, stride 1, no
+padding, dilation 1, groups 1, no bias, finite values (any batch, channels and sizes). Every
+other facet adds one feature to it: ``stride``, ``padding`` (ints), ``padding-strings``
+(``'same'``, and ``'valid'`` a quarter of the time), ``dilation``, ``groups`` (depthwise included), ``bias`` (always
+given), ``dtype:<name>`` (one per dtype besides the base), ``layout:channels_last``,
+``layout:strided``, ``empty-batch`` (batch 0), ``nonfinite`` (NaN and infinities, with integer
+padding: torch multiplies the padded zeros, so an inf weight over them gives NaN),
+``large`` (sizes that cross real kernels' tiles and blocks), ``real-sizes`` (real models' layer shapes and
+sizes drawn up to them, exact integer data: `conv_equivalence.check.realsize`), ``output-padding`` (transposed
+only), ``padding-mode`` (layers), ``combined`` (everything at once), and ``grad`` and
+``double-grad`` (the backward, and the backward's backward, over everything but NaN/inf and empty
+batches). Because the shrinker moves each facet's example
+towards ``plain``, a defect that lives in one feature shrinks to a counterexample that shows
+that feature and nothing else; and because each facet searches on its own, a defect in one
+cannot hide another. A failure that persists once the facet's own feature is taken out is
+``explained`` by a more basic facet that failed (`Facet.explained_by`).
+
+A `Case` is a `ConvProblem` plus the parameters exactly as they are passed: each of stride,
+padding, dilation and output_padding as an int or a per-axis tuple (both drawn where the axes
+agree), since torch accepts both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from hypothesis import reject
+from hypothesis import strategies as st
+
+from conv_equivalence.backends import Capabilities
+from conv_equivalence.boundary import numpy_pad_mode
+from conv_equivalence.problem import ConvProblem
+from conv_equivalence.strategies import carrier_arrays, problems, round_to
+from conv_equivalence.tolerance import SMALLEST_NORMAL, max_terms, unit_roundoff
+
+FEATURES = ("stride", "padding", "padding-strings", "padding-mode", "dilation", "groups", "bias", "layout:channels_last",
+            "layout:strided", "empty-batch", "nonfinite", "large", "real-sizes", "output-padding", "combined", "grad",
+            "double-grad")
+"""Facet names besides ``plain`` and the ``dtype:<name>`` facets, in the order they are checked."""
+EXCLUDE_WORDS = {
+    # the words --exclude has always accepted, and the facets (and dtypes) each one leaves out
+    "groups": ("groups",), "dilation": ("dilation",), "stride": ("stride",), "bias": ("bias",),
+    "padding-strings": ("padding-strings",), "empty-batch": ("empty-batch",), "channels-last": ("layout:channels_last",),
+    "strided": ("layout:strided",), "nonfinite": ("nonfinite",), "complex": (), "integers": (), "reduced-precision": (),
+}
+DTYPE_FAMILIES = {"complex": ("complex64", "complex128"), "integers": ("int32", "int64"),
+                  "reduced-precision": ("float16", "bfloat16")}
+GRAD_DTYPES = ("float16", "bfloat16", "float32", "float64")
+"""Dtypes whose gradients the ``grad`` facet checks (complex gradients follow a conjugation
+convention of their own; integers have none)."""
+BASE_PREFERENCE = ("float64", "float32", "complex128", "complex64", "float16", "bfloat16", "int64")
+SMALL_EXTRA = 4
+"""How far every facet but ``large`` grows an input beyond its smallest valid size: sizes are ``large``'s
+feature, and small problems keep the other facets fast and their counterexamples small."""
+LARGE_EXTRA = {1: 70, 2: 36, 3: 10}
+"""How far the ``large`` facet grows each spatial axis: past SIMD widths and tiles of 8, 16, 32 and 64."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One call: the problem, and the integer parameters in the form they are passed (int or tuple)."""
+
+    problem: ConvProblem
+    args: dict[str, Any]
+    cotangent: np.ndarray | None = None
+    """The gradient of a loss with respect to the output, for the ``grad`` facet: its backward is checked too."""
+    require_grad: bool = False
+    """Whether an output without ``grad_fn`` fails (``--grad``) rather than declines."""
+    double: bool = False
+    """Whether the backward's own backward is checked too (the ``double-grad`` facet)."""
+
+    def call_data(self) -> dict[str, Any]:
+        """The call as plain data for the child process and the conventions (`conventions.build`)."""
+        p = self.problem
+        return {"x": p.x, "weight": p.weight, "bias": p.bias, "dtype": p.dtype, "layout": p.layout, "args": self.args,
+                "padding_mode": p.spec.padding_mode, "cotangent": self.cotangent, "require_grad": self.require_grad,
+                "double": self.double}
+
+    def with_problem(self, problem: ConvProblem) -> Case:
+        """The same call on another problem; the cotangent cut or extended (with ones) to its output."""
+        if self.cotangent is None:
+            return dataclasses.replace(self, problem=problem)
+        shape = problem.output_shape
+        cot = self.cotangent[tuple(slice(0, n) for n in shape)]
+        cot = np.pad(cot, [(0, n - m) for n, m in zip(shape, cot.shape)], constant_values=1)
+        return dataclasses.replace(self, problem=problem, cotangent=cot)
+
+    @property
+    def size(self) -> int:
+        """Array elements in the call (input, weight and bias): what the shrinker minimises."""
+        p = self.problem
+        return int(p.x.size + p.weight.size + (0 if p.bias is None else p.bias.size))
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user declared: rank, kind, dtypes, exclusions and limits of the implementation."""
+
+    ndim: int = 2
+    transposed: bool = False
+    dtypes: tuple[str, ...] = ()
+    exclude: frozenset[str] = frozenset()
+    equal_per_axis: bool = False
+    int_padding: bool = False
+    bias_always: bool = False
+    layouts: tuple[str, ...] = ("contiguous", "channels_last", "strided")
+    nonfinite: bool = True
+    precision: str = "exact"
+    padding_modes: tuple[str, ...] = ("zeros",)
+    """How the input may be extended: ``zeros`` for functions; layers take ``padding_mode`` too."""
+    grad: str = "off"
+    """The ``grad`` facet: ``off``, ``auto`` (an output without ``grad_fn`` declines) or ``require``."""
+    forms: str = "any"
+    """How stride, padding, dilation and output_padding are passed where every axis agrees: ``any`` (an int or
+    a tuple, both drawn), ``int`` or ``tuple`` (a base that passes when ``plain`` fails on the other form)."""
+    single_batch: bool = False
+    """Only batches of one item (a base that passes when ``plain`` fails on batches)."""
+    same_only: bool = False
+    """Every problem padded ``'same'`` (stride 1): the base of a function or layer that takes only ``'same'``."""
+    """A declared accumulation precision coarser than a problem's dtype (float32, tf32, float16,
+    bfloat16): that problem's values are drawn exactly representable in it, normal or zero and
+    within the range the strategies use for it, and with at most `tolerance.max_terms` products per
+    output, so the tolerance module's bound for that precision applies as derived."""
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A domain to search: capabilities plus what the strategies cannot say (forced features, padding)."""
+
+    name: str
+    caps: Capabilities
+    kinds: tuple[str, ...] = ("integers", "floats")
+    paddings: tuple[str, ...] = ("valid",)
+    owns: frozenset[str] = frozenset()
+    skipped: str | None = None
+
+    def contains(self, case: Case) -> bool:
+        """Whether this facet could have drawn ``case`` (its problem and values; a zero bias, which
+        ``--bias-always`` gives where a facet has none, counts as none)."""
+        p, s = case.problem, case.problem.spec
+        if p.bias is not None and not self.caps.bias and not np.any(p.bias):
+            p = p.replace(bias=None)
+        if self.caps.reason_unsupported(p) is not None:
+            return False
+        finite = all(a is None or np.isfinite(a).all() for a in (p.x, p.weight, p.bias))
+        if not finite and "nonfinite" not in self.kinds:
+            return False
+        if "padding" not in self.owns and "padding-strings" not in self.owns:
+            if isinstance(s.padding, str) or any(q for pair in s.pads(p.weight.shape[2:]) for q in pair):
+                return False
+        if "padding-strings" not in self.owns and isinstance(s.padding, str):
+            return False
+        if "output-padding" not in self.owns and any(s.output_padding):
+            return False
+        if "padding-mode" not in self.owns and s.padding_mode != "zeros":
+            return False
+        if "bias" in self.owns and self.name == "bias" and p.bias is None:
+            return False
+        return not (self.name == "empty-batch" and p.x.shape[0] != 0)
+
+
+    def explained_by(self, basic: Facet) -> bool:
+        """Whether a failure of this facet may be put down to ``basic`` failing too: ``plain`` is more basic
+        than every facet, a facet that owns part of this one's features is more basic than it, and every
+        facet is more basic than ``combined`` and the gradient facets."""
+        return basic.name not in (self.name, "real-sizes") and (basic.name == "plain" or basic.owns < self.owns
+                                            or self.name in ("combined", "grad", "double-grad"))
+
+    def exercises(self, case: Case) -> bool:
+        """Whether ``case`` uses this facet's own feature (a ``stride`` example with stride 1 does not): a
+        facet passes on the examples that do, and is ``declined`` when the implementation declined them."""
+        p, s = case.problem, case.problem.spec
+        feature = {
+            "stride": lambda: any(v != 1 for v in s.stride),
+            "padding": lambda: any(q for pair in s.pads(p.weight.shape[2:]) for q in pair),
+            "padding-strings": lambda: isinstance(s.padding, str),
+            "padding-mode": lambda: s.padding_mode != "zeros" and any(q for pair in s.pads(p.weight.shape[2:]) for q in pair),
+            "dilation": lambda: any(v != 1 for v in s.dilation),
+            "groups": lambda: s.groups > 1,
+            "nonfinite": lambda: not all(a is None or np.isfinite(a).all() for a in (p.x, p.weight, p.bias)),
+        }.get(self.name)
+        return feature is None or bool(feature())
+
+
+def base_dtype(dtypes: Iterable[str]) -> str:
+    """The dtype ``plain`` and the structural facets use: float64 where allowed."""
+    allowed = tuple(dtypes)
+    return next((d for d in BASE_PREFERENCE if d in allowed), allowed[0])
+
+
+def every_caps(reference: Capabilities, options: Options, ex: set[str], layouts: tuple[str, ...]) -> Capabilities:
+    """Every feature the options leave in (``combined``'s domain)."""
+    return dataclasses.replace(
+        reference, ranks=(options.ndim,), dtypes=tuple(options.dtypes),
+        stride="stride" not in ex and reference.stride, dilation="dilation" not in ex and reference.dilation,
+        groups="groups" not in ex and reference.groups, bias="bias" not in ex and reference.bias,
+        padding_modes=("zeros",) if options.transposed else options.padding_modes, padding_pairs=False,
+        empty_batch="empty-batch" not in ex,
+        padding_strings=() if options.int_padding or "padding-strings" in ex else reference.padding_strings,
+        layouts=tuple(lay for lay in layouts if f"layout:{lay}" not in ex))
+
+
+def build(reference: Capabilities, options: Options, base: str) -> list[Facet]:
+    """Every facet for this reference (torch's conv or conv_transpose capabilities) and these options."""
+    ex = {name for word in options.exclude for name in EXCLUDE_WORDS.get(word, (word,))}
+    nd = options.ndim
+    layouts = tuple(lay for lay in options.layouts if not (lay == "channels_last" and nd == 1))
+    plain = dataclasses.replace(
+        reference, ranks=(nd,), dtypes=(base,), groups=False, stride=False, dilation=False, bias=False,
+        padding_modes=("zeros",), padding_strings=() if options.transposed else ("valid",), padding_pairs=False,
+        layouts=("contiguous",), empty_batch=False)
+
+    def facet(name: str, skip: str | None = None, kinds: tuple[str, ...] = ("integers", "floats"),
+              paddings: tuple[str, ...] = ("valid",), owns: Iterable[str] = (), **caps: Any) -> Facet:
+        if name in ex and skip is None:
+            skip = "excluded (--exclude)"
+        return Facet(name, dataclasses.replace(plain, **caps), kinds, paddings, frozenset(owns), skip)
+
+    real_base = base in ("float16", "bfloat16", "float32", "float64")
+    strings = ("same", "valid")  # drawn as 'same', turned into 'valid' a quarter of the time (`cases`)
+    facets = [facet("plain")]
+    for dtype in options.dtypes:
+        if dtype != base:
+            facets.append(facet(f"dtype:{dtype}", dtypes=(dtype,), owns=("dtype",)))
+    facets += [
+        facet("stride", stride=True, owns=("stride",)),
+        facet("padding", paddings=("ints", "tuple"), padding_strings=(), owns=("padding",)),
+    ]
+    if not options.transposed:
+        facets.append(facet("padding-strings", "declared: integer padding only (--int-padding)" if options.int_padding else None,
+                            paddings=("same",), padding_strings=strings, owns=("padding-strings",)))
+    extended = tuple(m for m in options.padding_modes if m != "zeros")
+    if extended and not options.transposed:
+        facets.append(facet("padding-mode", paddings=("ints", "tuple"), padding_modes=extended,
+                            owns=("padding", "padding-mode")))
+    facets += [
+        facet("dilation", dilation=True, owns=("dilation",)),
+        facet("groups", groups=True, owns=("groups",)),
+        facet("bias", bias=True, owns=("bias",)),
+    ]
+    for layout in ("channels_last", "strided"):
+        name = f"layout:{layout}"
+        if nd == 1 and layout == "channels_last":
+            continue
+        skip = None if layout in layouts else f"the {'convention' if layout != 'channels_last' or nd > 1 else 'rank'} has no {layout} arrays"
+        facets.append(facet(name, skip, layouts=(layout,), owns=("layout",)))
+    facets.append(facet("empty-batch", empty_batch=True, owns=("empty-batch",)))
+    nonfinite_skip = (None if options.nonfinite else "declared: --precision fft need not propagate NaN/inf") or (
+        None if real_base else f"the base dtype {base} holds no NaN/inf")
+    # With padding: zero padding times an inf weight is NaN in torch's definition, where an implementation
+    # that leaves the padding out of its sums gives inf. A padding defect it meets is explained by padding;
+    # it owns padding strings too, so that combined's 'same' examples project onto it.
+    facets.append(facet("nonfinite", nonfinite_skip, kinds=("nonfinite",), paddings=("ints", "tuple"),
+                        padding_strings=(), owns=("nonfinite", "padding", "padding-strings")))
+    facets.append(facet("large", owns=("large",)))
+    facets.append(Facet("real-sizes", every_caps(reference, options, ex, layouts),
+                        owns=frozenset(("large", "real-sizes", "stride", "padding", "padding-strings", "dilation", "groups",
+                                        "bias", "output-padding")),
+                        skipped="excluded (--exclude)" if "real-sizes" in ex else None))
+    if options.transposed:
+        # output_padding picks among the sizes stride, dilation and padding leave ambiguous: all four together.
+        facets.append(facet("output-padding", stride=True, dilation=True, paddings=("ints", "tuple"),
+                            owns=("output-padding", "stride", "dilation", "padding")))
+    every = every_caps(reference, options, ex, layouts)
+    kinds = ("integers", "floats", "nonfinite") if options.nonfinite and "nonfinite" not in ex else ("integers", "floats")
+    paddings = ("valid",) + (() if "padding" in ex else ("ints", "tuple")) + (() if "padding-strings" in ex else ("same",))
+    facets.append(Facet("combined", every, kinds, paddings,
+                        frozenset(("stride", "padding", "padding-strings", "padding-mode", "dilation", "groups", "bias",
+                                   "dtype", "layout", "empty-batch", "nonfinite", "output-padding")),
+                        "excluded (--exclude)" if "combined" in ex else None))
+    if options.grad != "off":
+        real = tuple(d for d in BASE_PREFERENCE if d in options.dtypes and d in GRAD_DTYPES)  # float64 first
+        skip = ("excluded (--exclude)" if "grad" in ex else None) or (
+            None if real else "no dtype with gradients (float16, bfloat16, float32, float64) is allowed") or (
+            "declared --precision fft: no gradient bound is derived for FFT convolutions" if options.precision == "fft" else None)
+        for name in ("grad", "double-grad"):
+            facets.append(Facet(name, dataclasses.replace(every, dtypes=real or every.dtypes, empty_batch=False),
+                                ("integers", "floats"), paddings,
+                                frozenset(("stride", "padding", "padding-strings", "padding-mode", "dilation", "groups",
+                                           "bias", "dtype", "layout", "output-padding", "grad")),
+                                ("excluded (--exclude)" if name in ex else None) or skip))
+    return facets
+
+
+_PRECISION_LIMIT = {"float16": 4.0, "bfloat16": 2.0**20, "float32": 2.0**30, "tf32": 2.0**30}
+
+
+def _round(values: np.ndarray, precision: str) -> np.ndarray:
+    """Real ``values`` clipped to the precision's drawing range, rounded to it, and flushed to 0 below its
+    smallest normal number (NaN and infinities kept)."""
+    finite = np.isfinite(values)
+    limit = _PRECISION_LIMIT[precision]
+    v = np.where(finite, np.clip(np.where(finite, values, 0), -limit, limit), values)
+    if precision == "tf32":  # float32 with a 10-bit fraction, rounded half to even
+        bits = v.astype(np.float32).view(np.uint32)
+        bits = (bits + np.uint32(0xFFF) + ((bits >> np.uint32(13)) & np.uint32(1))) & np.uint32(0xFFFFE000)
+        v = np.where(finite, bits.view(np.float32).astype(np.float64), v)
+    else:
+        v = np.where(finite, round_to(v, precision), v)
+    return np.where(finite & (np.abs(v) < SMALLEST_NORMAL[precision]), 0.0, v)
+
+
+def _in_precision(problem: ConvProblem, precision: str) -> ConvProblem:
+    """``problem`` with values that a declared coarser accumulation ``precision`` holds exactly (`Options.precision`)."""
+    if precision not in _PRECISION_LIMIT or problem.dtype.startswith("int") or \
+            unit_roundoff(problem.dtype) >= unit_roundoff(precision) or \
+            (precision == "tf32" and problem.dtype not in ("float32", "complex64")):
+        return problem
+    if problem.terms_per_output > max_terms(precision):
+        reject()
+
+    def fit(a: np.ndarray | None) -> np.ndarray | None:
+        if a is None:
+            return None
+        if a.dtype.kind == "c":
+            return _round(a.real, precision) + 1j * _round(a.imag, precision)
+        return _round(a, precision)
+
+    return problem.replace(x=fit(problem.x), weight=fit(problem.weight), bias=fit(problem.bias))
+
+
+def _forms(draw: st.DrawFn, value: Any, forms: str = "any") -> Any:
+    """An int where every axis agrees (drawn against the tuple form, or as ``forms`` says), else the per-axis tuple."""
+    if isinstance(value, str) or any(isinstance(v, tuple) for v in value):
+        return value
+    if len(set(value)) == 1 and forms != "tuple" and (forms == "int" or not draw(st.booleans())):
+        return int(value[0])
+    return tuple(int(v) for v in value)
+
+
+def _equalise(problem: ConvProblem) -> ConvProblem:
+    """The problem with stride, padding, dilation and output_padding equal on every axis (the first axis's)."""
+    s = problem.spec
+    changes: dict[str, Any] = {"stride": s.stride[0], "dilation": s.dilation[0], "output_padding": s.output_padding[0]}
+    if not isinstance(s.padding, str):
+        changes["padding"] = s.padding[0]
+    try:
+        return problem.replace(spec=s.replace(**changes))
+    except ValueError:
+        reject()
+        raise  # unreachable: reject() raises
+
+
+@st.composite
+def cases(draw: st.DrawFn, facet: Facet, options: Options) -> Case:
+    """A `Case` inside ``facet``, as the declared limits allow."""
+    kind = draw(st.sampled_from(facet.kinds))
+    problem = draw(problems(facet.caps, ndim=options.ndim, kind=kind, transposed=options.transposed,
+                            paddings=facet.paddings, max_extra_size=SMALL_EXTRA))
+    s = problem.spec
+    if "padding" not in facet.owns and "padding-strings" not in facet.owns and s.padding != (0,) * s.ndim:
+        problem = problem.replace(spec=s.replace(padding=0))  # 'valid' (or a transposed padding) as no padding
+    if "output-padding" not in facet.owns and any(problem.spec.output_padding):
+        problem = problem.replace(spec=problem.spec.replace(output_padding=0))
+    if facet.name == "output-padding" and not any(problem.spec.output_padding):
+        reject()
+    if facet.name == "empty-batch":
+        problem = problem.replace(x=problem.x[:0])
+    if facet.name == "bias" and problem.bias is None:
+        problem = problem.replace(bias=np.zeros(problem.output_shape[1], dtype=problem.weight.dtype))
+    if facet.name == "large":
+        extra = st.one_of(st.integers(0, LARGE_EXTRA[options.ndim]),
+                          st.sampled_from((LARGE_EXTRA[options.ndim], 3 * LARGE_EXTRA[options.ndim] // 4)))
+        spatial = tuple(n + draw(extra) for n in problem.x.shape[2:])
+        problem = problem.replace(x=draw(carrier_arrays((*problem.x.shape[:2], *spatial), problem.dtype,
+                                                         "integers" if problem.dtype.startswith("int") else kind)))
+    if options.equal_per_axis:
+        problem = _equalise(problem)
+    problem = _in_precision(problem, options.precision)
+    if options.bias_always and problem.bias is None:
+        problem = problem.replace(bias=np.zeros(problem.output_shape[1], dtype=problem.weight.dtype))
+    if options.single_batch and problem.x.shape[0] > 1:
+        problem = problem.replace(x=problem.x[:1])
+    if options.same_only and not problem.spec.transposed:
+        if any(v != 1 for v in problem.spec.stride):
+            reject()
+        problem = problem.replace(spec=problem.spec.replace(padding="same"))
+    s = problem.spec
+    if facet.name == "padding-strings" and draw(st.integers(0, 3)) == 3:
+        try:  # 'valid' a quarter of the time ('same' is where implementations differ most)
+            problem = problem.replace(spec=s.replace(padding="valid"))
+        except ValueError:
+            pass
+        s = problem.spec
+    f = options.forms
+    args: dict[str, Any] = {"stride": _forms(draw, s.stride, f), "padding": _forms(draw, s.padding, f),
+                            "dilation": _forms(draw, s.dilation, f), "groups": s.groups}
+    args["output_padding"] = _forms(draw, s.output_padding, f) if s.transposed else None
+    if facet.name not in ("grad", "double-grad"):
+        return Case(problem, args)
+    cotangent = draw(carrier_arrays(problem.output_shape, problem.dtype, "integers" if kind == "integers" else "floats"))
+    if options.precision in _PRECISION_LIMIT and unit_roundoff(problem.dtype) < unit_roundoff(options.precision):
+        cotangent = _round(cotangent, options.precision)
+    return Case(problem, args, cotangent, options.grad == "require", facet.name == "double-grad")
+
+
+def _explicit(problem: ConvProblem, keep: frozenset[str]) -> ConvProblem | None:
+    """The same convolution with padding, dilation and groups (those not in ``keep``) written into the
+    arrays: the padding extended onto the input (by its ``padding_mode``), zeros between the kernel taps, a block-diagonal weight; and
+    stride 1 (whose output holds the strided one). ``None`` for transposed problems that need any."""
+    s = problem.spec
+    x, w = problem.x, problem.weight
+    kernel = w.shape[2:]
+    changes: dict[str, Any] = {}
+    if s.transposed:  # padding crops the output and stride spreads the input: neither goes into the arrays
+        if any(flag and name not in keep for name, flag in (("stride", any(v != 1 for v in s.stride)),
+                                                            ("padding", any(s.padding)))):
+            return None
+    elif ("padding" not in keep and "padding-strings" not in keep) or \
+            (s.padding_mode != "zeros" and "padding-mode" not in keep):
+        x = np.pad(x, [(0, 0), (0, 0), *s.pads(kernel)], mode=numpy_pad_mode(s.padding_mode))
+        changes["padding"], changes["padding_mode"] = 0, "zeros"
+    if "dilation" not in keep and any(d != 1 for d in s.dilation):
+        wide = np.zeros((*w.shape[:2], *(d * (k - 1) + 1 for k, d in zip(kernel, s.dilation))), dtype=w.dtype)
+        wide[(slice(None), slice(None), *(slice(None, None, d) for d in s.dilation))] = w
+        w, changes["dilation"] = wide, 1
+    if "groups" not in keep and s.groups != 1:
+        g, c_in = s.groups, x.shape[1]
+        per_in = c_in // g
+        if s.transposed:  # (C_in, C_out/g, *k) to (C_in, C_out, *k)
+            per_out = w.shape[1]
+            full = np.zeros((c_in, per_out * g, *w.shape[2:]), dtype=w.dtype)
+            for i in range(g):
+                full[i * per_in:(i + 1) * per_in, i * per_out:(i + 1) * per_out] = w[i * per_in:(i + 1) * per_in]
+        else:
+            per_out = w.shape[0] // g
+            full = np.zeros((w.shape[0], c_in, *w.shape[2:]), dtype=w.dtype)
+            for i in range(g):
+                full[i * per_out:(i + 1) * per_out, i * per_in:(i + 1) * per_in] = w[i * per_out:(i + 1) * per_out]
+        w, changes["groups"] = full, 1
+    if "stride" not in keep and not s.transposed:
+        changes["stride"] = 1
+    try:
+        return ConvProblem(s.replace(**changes), x, w, problem.bias, dtype=problem.dtype, layout=problem.layout)
+    except ValueError:
+        return None
+
+
+def project(case: Case, base: str, options: Options, keep: frozenset[str] = frozenset()) -> Case | None:
+    """``case`` without the features outside ``keep`` (a facet's `Facet.owns`), as the closest call that
+    facet could have drawn: padding, dilation and groups written into the arrays (the same convolution),
+    stride 1, contiguous, the ``base`` dtype (complex values as real + imaginary part), NaN/inf as 0, an
+    empty batch as one zero item, no bias (zeros with ``bias_always``), no output_padding; or ``None``."""
+    p = case.problem
+    x, w, b = p.x, p.weight, p.bias
+    dtype = p.dtype if "dtype" in keep else base
+    if p.dtype != dtype:
+        carrier = np.int64 if dtype.startswith("int") else np.complex128 if dtype.startswith("complex") else np.float64
+        parts = [None if a is None else (a if carrier == np.complex128 or a.dtype.kind != "c" else a.real + a.imag)
+                 for a in (x, w, b)]
+        if carrier == np.int64 and not all(a is None or (np.isfinite(a).all() and (np.round(a) == a).all()) for a in parts):
+            return None
+        x, w = np.asarray(parts[0]).astype(carrier), np.asarray(parts[1]).astype(carrier)
+        b = None if parts[2] is None else np.asarray(parts[2]).astype(carrier)
+    if x.shape[0] == 0 and "empty-batch" not in keep:
+        x = np.zeros((1, *x.shape[1:]), dtype=x.dtype)
+    if "nonfinite" not in keep:
+        x, w = np.where(np.isfinite(x), x, 0), np.where(np.isfinite(w), w, 0)
+        b = None if b is None else np.where(np.isfinite(b), b, 0)
+    if "bias" not in keep:
+        b = np.zeros_like(b) if options.bias_always and b is not None else None
+    spec = p.spec
+    if any(spec.output_padding) and "output-padding" not in keep:
+        try:
+            spec = spec.replace(output_padding=0)
+        except ValueError:
+            return None
+    try:
+        problem = _explicit(ConvProblem(spec, x, w, b, dtype=dtype, layout=p.layout if "layout" in keep else "contiguous"), keep)
+    except ValueError:
+        return None
+    if problem is None:
+        return None
+    s = problem.spec
+    args = dict(case.args)
+    for name in ("stride", "padding", "dilation", "output_padding"):
+        value = getattr(s, name)
+        if s.transposed or name != "output_padding":
+            # the form the case passed it in (a tuple stays a tuple), since a defect may live in the form
+            equal = not isinstance(value, str) and len(set(value)) == 1 and not isinstance(value[0], tuple)
+            args[name] = value[0] if equal and not isinstance(case.args.get(name), (tuple, str)) else value
+    args["groups"] = s.groups
+    return Case(problem, args)
