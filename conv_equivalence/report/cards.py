@@ -3,15 +3,16 @@
 A card shows one verdict: the statement and its formula, the call's parameters, every argument
 and both sides as value grids (`heatmap`), the differing outputs outlined, the checker's message,
 and a short Python script that rebuilds the exact counterexample and runs the check outside any
-test suite (it raises ``IdentityFailure`` while the discrepancy lasts).
+test suite (it raises ``IdentityFailure`` while the discrepancy lasts). This module computes what
+a card shows (`card_data`, a `Card`); ``templates/cards.html`` draws it.
 """
 
 from __future__ import annotations
 
 import functools
-import html
 import itertools
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,39 +21,15 @@ from conv_equivalence.audit.layout import SYMBOLS
 from conv_equivalence.audit.verdict import CRASH, DIFFERS, ERROR, HOLDS, NOT_INSTALLED, REGRESSION, UNSUPPORTED, Verdict
 from conv_equivalence.identities import Identity
 from conv_equivalence.problem import ConvProblem
-from conv_equivalence.report import heatmap
+from conv_equivalence.report import heatmap, templating
 from conv_equivalence.values import argument_names, differing
 
 COLOURS = {HOLDS: "#cdebc5", DIFFERS: "#fde9a9", REGRESSION: "#f4a3a3", UNSUPPORTED: "#ececec",
            NOT_INSTALLED: "#f4f4f4", ERROR: "#e3b5f0", CRASH: "#c9a0dc"}
 
-CSS = heatmap.CSS + """
-.chip{display:inline-block;padding:0 6px;border-radius:3px;font-size:12px;line-height:1.5;white-space:nowrap}
-section.card{border:1px solid #ccc;border-radius:6px;padding:10px 14px;margin:12px 0;background:#fff;break-inside:avoid}
-section.card h3{margin:0 0 6px;font-size:16px;overflow-wrap:anywhere}
-.formula{display:block;font:13px ui-monospace,Menlo,Consolas,monospace;background:#f4f6fa;padding:4px 8px;
-  border-left:3px solid #8aa4d6;margin:4px 0;white-space:pre-wrap;overflow-wrap:anywhere}
-.params{font-size:13px;color:#333}
-.figures{display:flex;flex-wrap:wrap;align-items:flex-start;margin:8px 0}
-.figures .group{display:flex;flex-wrap:wrap;align-items:flex-start;border-right:1px dashed #ccc;margin-right:12px}
-.figures .group:last-child{border-right:none}
-pre{background:#f6f6f6;padding:6px 8px;font-size:12px;white-space:pre-wrap;overflow-wrap:anywhere;margin:4px 0}
-details.repro summary{font-size:13px;color:#333;margin-top:4px}
-details.repro button{font-size:12px;cursor:pointer;margin-left:8px}
-"""
-
-COPY_SCRIPT = """<script>
-document.addEventListener('click', function (event) {
-  var button = event.target.closest('button.copy');
-  if (!button) return;
-  event.preventDefault();  // a button inside <summary> copies without folding the script
-  var text = document.getElementById(button.dataset.target).textContent;
-  var done = function () { button.textContent = 'Copied'; setTimeout(function () { button.textContent = 'Copy'; }, 1500); };
-  if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text).then(done); return; }
-  var area = document.createElement('textarea'); area.value = text; document.body.appendChild(area);
-  area.select(); document.execCommand('copy'); document.body.removeChild(area); done();
-});
-</script>"""
+CSS = templating.render("cards.css.html")
+"""The cards' style sheet, the grids' included (``templates/cards.css.html``)."""
+COPY_SCRIPT = templating.render("copy_script.html")
 """The copy buttons' only code: inline, no network (a file:// page has no secure context, hence the fallback)."""
 
 _ids = itertools.count()
@@ -60,10 +37,22 @@ OPEN_SCRIPT_LINES = 15
 """Reproductions up to this many lines are shown open; longer ones fold (the copy button copies either)."""
 
 
+@dataclass(frozen=True)
+class Chip:
+    """A status word (with its symbol) on the status's colour."""
+
+    label: str
+    colour: str
+
+
+def chip_of(status: str, text: str | None = None) -> Chip:
+    """The chip of ``status``, labelled ``text`` (default: the status) after the status's symbol."""
+    return Chip(f"{SYMBOLS.get(status, '')} {text or status}".strip(), COLOURS.get(status, "#eee"))
+
+
 def chip(status: str, text: str | None = None) -> str:
     """A status word on its colour."""
-    label = f"{SYMBOLS.get(status, '')} {text or status}".strip()
-    return f'<span class="chip" style="background:{COLOURS.get(status, "#eee")}">{html.escape(label)}</span>'
+    return str(templating.macro("cards.html", "chip")(chip_of(status, text)))
 
 
 def _literal(value: Any) -> str:
@@ -133,8 +122,8 @@ def reproduction(verdict: Verdict) -> str | None:
     ]) + "\n"
 
 
-def parameters(case: Any) -> str:
-    """The call's parameters (and a belief's scalar arguments), one line."""
+def parameter_items(case: Any) -> list[tuple[str, str]]:
+    """The call's parameters (and a belief's scalar arguments) as ``(name, value)``, values as written in code."""
     if isinstance(case, ConvProblem):
         s = case.spec
         named: list[tuple[str, object]] = [
@@ -142,66 +131,113 @@ def parameters(case: Any) -> str:
             ("padding_mode", s.padding_mode), ("dtype", case.dtype), ("layout", case.layout)]
         if s.transposed:
             named.append(("output_padding", s.output_padding))
-        return " · ".join(f"{k} <code>{html.escape(str(v))}</code>" for k, v in named)
+        return [(k, str(v)) for k, v in named]
     items = case if isinstance(case, tuple) else (case,)
-    scalars = [f"{n} = <code>{html.escape(repr(v))}</code>" for n, v in zip(argument_names(len(items)), items, strict=False)
-               if not isinstance(v, np.ndarray)]
-    return " · ".join(scalars)
+    return [(f"{n} =", repr(v)) for n, v in zip(argument_names(len(items)), items, strict=False)
+            if not isinstance(v, np.ndarray)]
 
 
-def argument_figures(case: Any) -> list[str]:
-    """Value grids of the counterexample's arrays: input, weight and bias, or a belief's arguments."""
+def parameters(case: Any) -> str:
+    """The call's parameters (and a belief's scalar arguments), one line."""
+    return str(templating.macro("cards.html", "parameters")(parameter_items(case)))
+
+
+def _figures(figures: list[heatmap.Figure | None]) -> list[heatmap.Figure]:
+    return [f for f in figures if f is not None]
+
+
+def argument_data(case: Any) -> list[heatmap.Figure]:
+    """The counterexample's arrays as figures: input, weight and bias, or a belief's arguments."""
     if isinstance(case, ConvProblem):
-        figs = [heatmap.figure(case.x, "input x"), heatmap.figure(case.weight, "weight w")]
-        if case.bias is not None:
-            figs.append(heatmap.figure(case.bias, "bias b"))
-        return figs
-    items = case if isinstance(case, tuple) else (case,)
-    return [heatmap.figure(v, n) for n, v in zip(argument_names(len(items)), items, strict=False)]
+        arrays = [(case.x, "input x"), (case.weight, "weight w")] + ([] if case.bias is None else [(case.bias, "bias b")])
+    else:
+        items = case if isinstance(case, tuple) else (case,)
+        arrays = [(v, n) for n, v in zip(argument_names(len(items)), items, strict=False)]
+    return _figures([heatmap.figure_data(array, title) for array, title in arrays])
 
 
-def side_figures(verdict: Verdict, expectation: str) -> list[str]:
-    """Both sides, outlined where they differ, and their difference (left - right)."""
+def side_data(verdict: Verdict, expectation: str) -> list[heatmap.Figure]:
+    """Both sides as figures, outlined where they differ, and their difference (left - right)."""
     left, right = verdict.left, verdict.right
     if not (isinstance(left, np.ndarray) and isinstance(right, np.ndarray)):
         return []
     marks = differing(left, right) if left.dtype != object and right.dtype != object else set()
     names = ("got (left side)", "expected (right side)") if expectation == HOLDS else ("left side", "right side")
-    figs = [heatmap.figure(left, names[0], marks), heatmap.figure(right, names[1], marks)]
+    figs = [heatmap.figure_data(left, names[0], marks), heatmap.figure_data(right, names[1], marks)]
     if left.shape == right.shape and left.dtype.kind in "biufc" and right.dtype.kind in "biufc":
         kind = np.complex128 if np.iscomplexobj(left) or np.iscomplexobj(right) else np.float64
         with np.errstate(invalid="ignore", over="ignore"):
-            figs.append(heatmap.figure(left.astype(kind) - right.astype(kind), "left - right", marks))
-    return figs
+            figs.append(heatmap.figure_data(left.astype(kind) - right.astype(kind), "left - right", marks))
+    return _figures(figs)
+
+
+def _drawn(figures: list[heatmap.Figure]) -> list[str]:
+    draw = templating.macro("heatmap.html", "figure")
+    return [str(draw(f)) for f in figures]
+
+
+def argument_figures(case: Any) -> list[str]:
+    """Value grids of the counterexample's arrays: input, weight and bias, or a belief's arguments."""
+    return _drawn(argument_data(case))
+
+
+def side_figures(verdict: Verdict, expectation: str) -> list[str]:
+    """Both sides, outlined where they differ, and their difference (left - right)."""
+    return _drawn(side_data(verdict, expectation))
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """The script a card carries: its element id (for the copy button), text, what it needs, length, open or folded."""
+
+    id: str
+    script: str
+    needs: str
+    lines: int
+    open: bool
+
+
+@dataclass(frozen=True)
+class Card:
+    """What a card shows; ``figures`` is ``None`` without a counterexample, else the groups of value grids
+    (arguments, then both sides); ``extra`` is inserted after the message (escaped unless it is `Markup`)."""
+
+    anchor: str
+    chip: Chip
+    title: str
+    statement: str | None
+    formula: str | None
+    parameters: list[tuple[str, str]]
+    figures: list[list[heatmap.Figure]] | None
+    message: str
+    extra: str
+    reproduction: Reproduction | None
+
+
+def card_data(verdict: Verdict, identity: Identity | None, anchor: str, *, heading: str | None = None,
+              extra: str = "") -> Card:
+    """What `card` draws, as data."""
+    case = verdict.counterexample
+    figures = None if case is None else [g for g in (argument_data(case), side_data(verdict, verdict.expected)) if g]
+    script = reproduction(verdict) if case is not None else None
+    repro = None
+    if script:
+        lines = script.count("\n")
+        repro = Reproduction(f"repro-{next(_ids)}", script, _needs(script), lines, lines <= OPEN_SCRIPT_LINES)
+    return Card(anchor=anchor, chip=chip_of(verdict.outcome), title=heading or f"{verdict.identity} on {verdict.target}",
+                statement=None if identity is None else identity.statement,
+                formula=None if identity is None else identity.formula,
+                parameters=[] if case is None else parameter_items(case), figures=figures, message=verdict.message,
+                extra=extra, reproduction=repro)
 
 
 def card(verdict: Verdict, identity: Identity | None, anchor: str, *, heading: str | None = None,
          extra: str = "") -> str:
-    """One verdict as a card: statement, formula, parameters, grids, message and reproduction."""
-    title = heading or f"{verdict.identity} on {verdict.target}"
-    parts = [f'<section class="card" id="{html.escape(anchor)}"><h3>{chip(verdict.outcome)} {html.escape(title)}</h3>']
-    if identity is not None:
-        parts.append(f"<div>{html.escape(identity.statement)}</div><code class=\"formula\">{html.escape(identity.formula)}</code>")
-    case = verdict.counterexample
-    if case is not None:
-        params = parameters(case)
-        if params:
-            parts.append(f'<div class="params">{params}</div>')
-        groups = [g for g in (argument_figures(case), side_figures(verdict, verdict.expected)) if any(g)]
-        parts.append('<div class="figures">' + "".join(f'<div class="group">{"".join(g)}</div>' for g in groups) + "</div>")
-    if verdict.message:
-        parts.append(f"<pre>{html.escape(verdict.message)}</pre>")
-    parts.append(extra)
-    script = reproduction(verdict) if case is not None else None
-    if script:
-        pre_id = f"repro-{next(_ids)}"
-        lines = script.count("\n")
-        what = _needs(script)
-        parts.append(f'<details class="repro"{" open" if lines <= OPEN_SCRIPT_LINES else ""}><summary>Reproduction '
-                     f'({what}, {lines} lines) <button class="copy" type="button" data-target="{pre_id}">Copy</button>'
-                     f'</summary><pre id="{pre_id}">{html.escape(script)}</pre></details>')
-    parts.append("</section>")
-    return "".join(parts)
+    """One verdict as a card: statement, formula, parameters, grids, message and reproduction.
+
+    ``extra`` goes after the message: escaped, unless it is `markupsafe.Markup` (HTML its maker vouches for)."""
+    return str(templating.macro("cards.html", "card")(card_data(verdict, identity, anchor, heading=heading, extra=extra)))
 
 
-__all__ = ["COLOURS", "COPY_SCRIPT", "CSS", "card", "case_source", "chip", "reproduction"]
+__all__ = ["COLOURS", "COPY_SCRIPT", "CSS", "Card", "Chip", "card", "card_data", "case_source", "chip", "chip_of",
+           "reproduction"]

@@ -5,17 +5,19 @@ writes it) and its background on a blue-white-red scale centred on zero and symm
 ``-M .. +M`` with ``M`` the largest finite magnitude in the figure; complex arrays are coloured by
 their real part. NaN and infinities are dark cells. Positions where two sides differ are outlined.
 An array with more than two axes is drawn one ``[i, j, :, :]`` plane at a time. Every figure has
-its own legend, so it can be read on its own.
+its own legend, so it can be read on its own. This module computes the cells (`figure_data`);
+``templates/heatmap.html`` draws them.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from conv_equivalence.report import templating
 from conv_equivalence.values import number
 
 STOPS = ((-1.0, (33, 102, 172)), (-0.5, (146, 197, 222)), (0.0, (247, 247, 247)), (0.5, (244, 165, 130)),
@@ -26,22 +28,8 @@ MAX_SIDE = 16
 """Rows and columns drawn per plane; larger planes are cut, and the caption says so."""
 MAX_PLANES = 6
 
-CSS = """
-figure.heatmap{margin:0 14px 10px 0;display:inline-block;vertical-align:top}
-figure.heatmap figcaption{font-size:12px;color:#333;margin-bottom:3px}
-figure.heatmap figcaption code{font-size:11px;color:#666}
-.planes{display:flex;flex-wrap:wrap;gap:6px;align-items:flex-start}
-.plane small{display:block;font-size:10px;color:#777}
-table.grid{border-collapse:collapse}
-table.grid td{min-width:1.9em;height:1.7em;padding:0 4px;border:1px solid #d0d0d0;text-align:center;
-  font:11px/1.2 ui-monospace,Menlo,Consolas,monospace}
-table.grid td.diff{outline:2px solid #111;outline-offset:-3px;font-weight:bold}
-table.grid td.nf{color:#fff}
-.legend{display:flex;align-items:center;gap:4px;font:10px ui-monospace,Menlo,Consolas,monospace;color:#444;margin-top:3px}
-.legend .bar{display:inline-block;width:90px;height:9px;border:1px solid #bbb}
-.legend .key{display:inline-block;width:11px;height:11px;border:1px solid #bbb;vertical-align:middle}
-.legend .key.diff{outline:2px solid #111;outline-offset:-3px;background:#fff}
-"""
+CSS = templating.render("heatmap.css.html")
+"""The grids' style sheet (``templates/heatmap.css.html``), for pages that embed the figures."""
 
 
 def colour(t: float) -> str:
@@ -73,8 +61,49 @@ def _magnitude(array: np.ndarray) -> float:
     return float(finite.max()) if finite.size else 0.0
 
 
-def _cell(value: Any, scale: float, marked: bool) -> str:
-    text = number(value)
+
+@dataclass(frozen=True)
+class Cell:
+    """One element: its value as written, its background, and ``diff``/``nf`` classes (space-separated)."""
+
+    text: str
+    background: str
+    classes: str
+
+
+@dataclass(frozen=True)
+class Plane:
+    """One 2-D plane of cells; ``index`` names its leading axes (``"0, 1"``), empty for arrays of rank <= 2."""
+
+    index: str
+    rows: list[list[Cell]]
+
+
+@dataclass(frozen=True)
+class Legend:
+    """The scale's key: ``low`` and ``high`` either side of the colour bar, and the swatches a figure uses."""
+
+    low: str
+    high: str
+    gradient: str
+    complex_values: bool
+    nonfinite: bool
+    marked: bool
+    nonfinite_colour: str = NONFINITE
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One array drawn: title, ``shape dtype``, what was cut (``note``), its planes, and the legend (``None``: empty)."""
+
+    title: str
+    shape: str
+    note: str = ""
+    planes: list[Plane] = field(default_factory=list)
+    legend: Legend | None = None
+
+
+def _cell(value: Any, scale: float, marked: bool) -> Cell:
     real = float(np.real(value)) if not isinstance(value, (bool, np.bool_)) else float(value)
     classes = ["diff"] if marked else []
     if not np.isfinite(real) or (np.iscomplexobj(value) and not np.isfinite(complex(value).imag)):
@@ -85,56 +114,53 @@ def _cell(value: Any, scale: float, marked: bool) -> str:
         background = colour(t)
         if abs(t) > 0.7:
             classes.append("nf")
-    cls = f' class="{" ".join(classes)}"' if classes else ""
-    return f'<td{cls} style="background:{background}">{html.escape(text)}</td>'
+    return Cell(number(value), background, " ".join(classes))
 
 
-def legend(scale: float, *, nonfinite: bool, marked: bool, complex_values: bool) -> str:
-    """The scale's key: ``-M``, 0 and ``+M`` under a colour bar, and the swatches this figure uses."""
+def legend_data(scale: float, *, nonfinite: bool, marked: bool, complex_values: bool) -> Legend:
+    """The key of a figure whose largest finite magnitude is ``scale``."""
     low, high = (f"-{number(scale)}", f"+{number(scale)}") if scale else ("0", "0 (all zero)")
-    parts = [f"<span>{html.escape(low)}</span>", f'<span class="bar" style="background:{_gradient()}"></span>',
-             f"<span>{html.escape(high)}</span>"]
-    if complex_values:
-        parts.append("<span>(colour: real part)</span>")
-    if nonfinite:
-        parts.append(f'<span class="key" style="background:{NONFINITE}"></span><span>nan/inf</span>')
-    if marked:
-        parts.append('<span class="key diff"></span><span>differs</span>')
-    return f'<div class="legend" title="diverging scale centred on zero">{"".join(parts)}</div>'
+    return Legend(low, high, _gradient(), complex_values=complex_values, nonfinite=nonfinite, marked=marked)
 
 
-def figure(array: Any, title: str, marked: Iterable[tuple[int, ...]] = ()) -> str:
-    """One array as a captioned figure of value grids with a legend; empty for what is not an array."""
+def figure_data(array: Any, title: str, marked: Iterable[tuple[int, ...]] = ()) -> Figure | None:
+    """What `figure` draws, as data; ``None`` for what is not an array."""
     if not isinstance(array, np.ndarray) or array.dtype == object:
-        return ""
+        return None
     a = array
     marks = {tuple(int(i) for i in m) for m in marked}
-    caption = f"{html.escape(title)} <code>{a.shape} {a.dtype}</code>"
+    shape = f"{a.shape} {a.dtype}"
     if a.size == 0:
-        return f'<figure class="heatmap"><figcaption>{caption}: empty</figcaption></figure>'
+        return Figure(title, shape)
     if a.ndim == 0:
         a = a.reshape(1)
         marks = {(0,)} if marks else set()
     scale = _magnitude(a)
-    drawn = []
     all_planes = planes(a)
+    drawn = []
     for prefix, plane in all_planes[:MAX_PLANES]:
-        rows = []
-        for r in range(min(plane.shape[0], MAX_SIDE)):
-            cells = []
-            for c in range(min(plane.shape[1], MAX_SIDE)):
-                full = (*prefix, r, c) if a.ndim >= 2 else (c,)
-                cells.append(_cell(plane[r, c], scale, full in marks))
-            rows.append("<tr>" + "".join(cells) + "</tr>")
-        label = f"<small>[{', '.join(map(str, prefix))}, :, :]</small>" if prefix else ""
-        drawn.append(f'<div class="plane">{label}<table class="grid">{"".join(rows)}</table></div>')
+        rows = [[_cell(plane[r, c], scale, ((*prefix, r, c) if a.ndim >= 2 else (c,)) in marks)
+                 for c in range(min(plane.shape[1], MAX_SIDE))]
+                for r in range(min(plane.shape[0], MAX_SIDE))]
+        drawn.append(Plane(", ".join(map(str, prefix)), rows))
     cut = []
     if len(all_planes) > MAX_PLANES:
         cut.append(f"first {MAX_PLANES} of {len(all_planes)} planes")
     if any(s > MAX_SIDE for s in a.shape[-2:]):
         cut.append(f"at most {MAX_SIDE}x{MAX_SIDE} values per plane")
-    note = f' <code>({"; ".join(cut)})</code>' if cut else ""
     with np.errstate(invalid="ignore"):
         nonfinite = bool(a.dtype.kind in "fc" and not np.all(np.isfinite(a)))
-    return (f'<figure class="heatmap"><figcaption>{caption}{note}</figcaption><div class="planes">{"".join(drawn)}</div>'
-            f"{legend(scale, nonfinite=nonfinite, marked=bool(marks), complex_values=a.dtype.kind == 'c')}</figure>")
+    key = legend_data(scale, nonfinite=nonfinite, marked=bool(marks), complex_values=a.dtype.kind == "c")
+    return Figure(title, shape, "; ".join(cut), drawn, key)
+
+
+def legend(scale: float, *, nonfinite: bool, marked: bool, complex_values: bool) -> str:
+    """The scale's key: ``-M``, 0 and ``+M`` under a colour bar, and the swatches this figure uses."""
+    key = legend_data(scale, nonfinite=nonfinite, marked=marked, complex_values=complex_values)
+    return str(templating.macro("heatmap.html", "legend")(key))
+
+
+def figure(array: Any, title: str, marked: Iterable[tuple[int, ...]] = ()) -> str:
+    """One array as a captioned figure of value grids with a legend; empty for what is not an array."""
+    drawn = figure_data(array, title, marked)
+    return "" if drawn is None else str(templating.macro("heatmap.html", "figure")(drawn))
