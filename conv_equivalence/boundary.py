@@ -63,7 +63,7 @@ def numpy_pad_mode(padding_mode: str) -> PadMode:
 
 
 def markdown_table() -> str:
-    """The table above as Markdown (for the README and reports)."""
+    """The table above as Markdown (for docs/oracle.md and reports)."""
     rows = ["| pattern | torch `padding_mode` | `numpy.pad` | `scipy.ndimage` `mode` | `convolve2d` `boundary` | OpenCV `borderType` |",
             "|---|---|---|---|---|---|"]
     for b in BOUNDARIES:

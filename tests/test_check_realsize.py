@@ -169,5 +169,5 @@ def test_the_pytest_plugin_splits_real_sizes_into_one_test_per_layer_group() -> 
                          cwd=ROOT, capture_output=True, text=True, timeout=600, env={**os.environ, "CI": "true"})
     out = run.stdout
     # one test a layer group: MobileNetV2's fails (the split-K defect), Whisper's is skipped (its layers are 1-D)
-    assert "FAILED conv_equivalence/impl_tests.py::test_conv_impl[real-sizes:mobilenet_v2]" in out, out[-3000:]
+    assert "FAILED conv_equivalence/pytest_plugin/impl_tests.py::test_conv_impl[real-sizes:mobilenet_v2]" in out, out[-3000:]
     assert "whisper has no layer of this rank and kind" in out and "1 failed, 1 skipped" in out, out[-3000:]

@@ -306,7 +306,7 @@ def _layer(cls: Callable[..., Any], x: Any, w: Any, b: Any, p: dict[str, Any], t
     missing = [name for name, a in (("weight", w), ("bias", b)) if a is not None and name not in state]
     if missing:
         raise LayerUnusable(f"{type(layer).__name__}'s state_dict has no {' or '.join(missing)}: give the class a method "
-                            "conv_equivalence_load(self, weight, bias) that stores them (see the README's Layers)")
+                            "conv_equivalence_load(self, weight, bias) that stores them (see docs/check.md, Layers)")
     with torch.no_grad():
         state.update({"weight": w.detach(), **({"bias": b.detach()} if b is not None else {})})
         layer.load_state_dict(state)
@@ -371,7 +371,7 @@ def _signature_mismatch(fn: Callable[..., Any], count: int, transposed: bool) ->
                   else "input, weight, bias, stride, padding, dilation, groups")
         return (f"the callable's signature {getattr(fn, '__name__', 'fn')}{signature} cannot take the {count} positional "
                 f"arguments check passes ({wanted}, as torch's functional convolution): {exc}. Wrap it in a function "
-                "with that signature (README: Checking your own convolution), declining what it cannot do with "
+                "with that signature (docs/check.md, Calling conventions), declining what it cannot do with "
                 "NotImplementedError")
     except ValueError:
         return None

@@ -40,14 +40,14 @@ from conv_equivalence.strategies import carrier_arrays, problems, round_to
 from conv_equivalence.tolerance import SMALLEST_NORMAL, max_terms, unit_roundoff
 
 FEATURES = ("stride", "padding", "padding-strings", "padding-mode", "dilation", "groups", "bias", "layout:channels_last",
-            "layout:strided", "empty-batch", "nonfinite", "large", "real-sizes", "output-padding", "combined", "grad",
+            "layout:strided", "empty-batch", "nonfinite", "nonfinite-crossed", "large", "real-sizes", "output-padding", "combined", "grad",
             "double-grad")
 """Facet names besides ``plain`` and the ``dtype:<name>`` facets, in the order they are checked."""
 EXCLUDE_WORDS = {
     # the words --exclude has always accepted, and the facets (and dtypes) each one leaves out
     "groups": ("groups",), "dilation": ("dilation",), "stride": ("stride",), "bias": ("bias",),
     "padding-strings": ("padding-strings",), "empty-batch": ("empty-batch",), "channels-last": ("layout:channels_last",),
-    "strided": ("layout:strided",), "nonfinite": ("nonfinite",), "complex": (), "integers": (), "reduced-precision": (),
+    "strided": ("layout:strided",), "nonfinite": ("nonfinite", "nonfinite-crossed"), "complex": (), "integers": (), "reduced-precision": (),
 }
 DTYPE_FAMILIES = {"complex": ("complex64", "complex128"), "integers": ("int32", "int64"),
                   "reduced-precision": ("float16", "bfloat16")}
@@ -184,6 +184,7 @@ class Facet:
             "dilation": lambda: any(v != 1 for v in s.dilation),
             "groups": lambda: s.groups > 1,
             "nonfinite": lambda: not all(a is None or np.isfinite(a).all() for a in (p.x, p.weight, p.bias)),
+            "nonfinite-crossed": lambda: not all(a is None or np.isfinite(a).all() for a in (p.x, p.weight, p.bias)),
         }.get(self.name)
         return feature is None or bool(feature())
 
@@ -256,8 +257,19 @@ def build(reference: Capabilities, options: Options, base: str) -> list[Facet]:
     # With padding: zero padding times an inf weight is NaN in torch's definition, where an implementation
     # that leaves the padding out of its sums gives inf. A padding defect it meets is explained by padding;
     # it owns padding strings too, so that combined's 'same' examples project onto it.
+    owned = ("nonfinite", "padding", "padding-strings")
     facets.append(facet("nonfinite", nonfinite_skip, kinds=("nonfinite",), paddings=("ints", "tuple"),
-                        padding_strings=(), owns=("nonfinite", "padding", "padding-strings")))
+                        padding_strings=(), owns=owned))
+    # Crossed with what non-finite defects combine with: every floating dtype the implementation takes (float32
+    # and half-precision paths have NaN defects of their own), strides, dilation and groups (a kernel
+    # materialised with stuffed zeros, or a dense block-diagonal weight, multiplies an inf by a zero the
+    # definition does not have). A facet of its own, so that an implementation that declines one of these keeps
+    # the plain non-finite search whole.
+    floating = tuple(d for d in BASE_PREFERENCE if d in options.dtypes and d in GRAD_DTYPES) or (base,)
+    crossed = [f for f in ("stride", "dilation", "groups") if f not in ex]
+    facets.append(facet("nonfinite-crossed", nonfinite_skip, kinds=("nonfinite",), paddings=("ints", "tuple"),
+                        padding_strings=(), dtypes=floating, owns=(*owned, "dtype", *crossed),
+                        **{f: True for f in crossed}))
     facets.append(facet("large", owns=("large",)))
     facets.append(Facet("real-sizes", every_caps(reference, options, ex, layouts),
                         owns=frozenset(("large", "real-sizes", "stride", "padding", "padding-strings", "dilation", "groups",

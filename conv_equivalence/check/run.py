@@ -42,7 +42,7 @@ Facets that cross features (``nonfinite`` with padding, ``output-padding``, ``pa
 ``plain``, ``combined`` and ``grad``, search the whole count: at 20, a loop that leaves the zero
 padding out of its sums got past ``nonfinite`` under 3 to 6 of 30 seeds. ``--examples N`` sets every
 facet's count."""
-WHOLE_COUNT = ("plain", "combined", "grad", "nonfinite", "output-padding", "padding-mode")
+WHOLE_COUNT = ("plain", "combined", "grad", "nonfinite", "nonfinite-crossed", "output-padding", "padding-mode")
 """The facets that search the profile's whole count (see `FEATURE_SHARE`)."""
 SHRINK_BUDGET = 30.0
 """Seconds one facet may spend after its first failure before its smallest counterexample so far is kept."""

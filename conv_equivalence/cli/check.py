@@ -69,7 +69,7 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--seed", type=int, help="Hypothesis seed (random search instead of the derandomised default)")
     parser.add_argument("--shapes", nargs="+", metavar="NAME|FILE",
                         help="the real-sizes facet's layers: 'all', shipped model tables (resnet50, vit_b_16, ...; "
-                             "see conv_equivalence/shape_tables) or table files, one layer a line (default: a sample of "
+                             "see conv_equivalence/check/shape_tables) or table files, one layer a line (default: a sample of "
                              "the shipped tables that reaches every large value)")
     parser.add_argument("--shapes-from", metavar="MODULE:ATTR",
                         help="harvest the real-sizes facet's layers from your torch.nn.Module (or a callable returning it, "

@@ -141,6 +141,41 @@ def skips_padding(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # t
     return out if b is None else out + b[None, :, None]
 
 
+# nonfinite with dilation, 1-D, 5 elements: the dilated kernel is materialised with zeros between its taps,
+# so x = [0, inf, 0], w = [0, 0] at dilation 2 gives NaN, not 0: the stuffed zero meets the inf, a product
+# the definition (0*0 + 0*0) does not have.
+def stuffs_dilation(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    d = _axes(dilation, x)
+    if all(v == 1 for v in d):
+        return _conv(x, w, b, stride, padding, 1, groups)
+    size = [(k - 1) * dv + 1 for k, dv in zip(w.shape[2:], d, strict=True)]
+    dense = w.new_zeros((*w.shape[:2], *size))
+    dense[(slice(None), slice(None), *(slice(None, None, dv) for dv in d))] = w
+    return _conv(x, dense, b, stride, padding, 1, groups)
+
+
+# nonfinite with groups, 1-D: the grouped weight is materialised as a dense block-diagonal one, so an
+# inf in one group's input channel meets the other groups' zero blocks: NaN in their outputs.
+def dense_groups(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    if groups == 1:
+        return _conv(x, w, b, stride, padding, dilation, 1)
+    out_per, in_per = w.shape[0] // groups, w.shape[1]
+    dense = w.new_zeros((w.shape[0], in_per * groups, *w.shape[2:]))
+    for g in range(groups):
+        dense[g * out_per:(g + 1) * out_per, g * in_per:(g + 1) * in_per] = w[g * out_per:(g + 1) * out_per]
+    return _conv(x, dense, b, stride, padding, dilation, 1)
+
+
+# nonfinite in float32 only: the float32 path saturates its output to the finite range, as a kernel that
+# clamps before a cast would; float64 is right, so a check that draws NaN and inf in float64 alone passes it.
+def saturates_float32(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    out = _conv(x, w, b, stride, padding, dilation, groups)
+    if out.dtype == torch.float32:
+        big = torch.finfo(torch.float32).max
+        out = torch.where(torch.isnan(out), out, out.clamp(-big, big))
+    return out
+
+
 # layout:strided, 1-D, 3 elements: the view [0, 1] of the buffer [0, 0, 1, 0] read as if
 # contiguous is [0, 0]; a single sample reads right, so 2 samples and 1 tap.
 def reads_storage(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
@@ -353,6 +388,10 @@ MINIMAL: dict[str, tuple[str, int, int]] = {
     "returns_float32": ("plain", 1, 2),
     "nan_to_zero": ("nonfinite", 1, 2),
     "skips_padding": ("nonfinite", 1, 2),
+    "saturates_float32": ("nonfinite-crossed", 1, 2),  # x = [inf], w = [1] in float32
+    "stuffs_dilation": ("nonfinite-crossed", 1, 5),
+    # groups 2, one sample: x = [inf], [0] and w = [0], [0]; the second group's output meets the inf through a zero block
+    "dense_groups": ("nonfinite-crossed", 1, 4),
     "reads_storage": ("layout:strided", 1, 3),
     "rounds_half": ("dtype:float16", 1, 2),
     "writes_input": ("plain", 1, 2),
@@ -415,7 +454,7 @@ def numpy_backed(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # ty
     return _conv(_from_numpy(x), _from_numpy(w), _from_numpy(b), stride, padding, dilation, groups)
 
 
-# declines an input of height 1 (as the README says to) and is wrong on every padded problem: the padding
+# declines an input of height 1 (as docs/check.md says to) and is wrong on every padded problem: the padding
 # facet's shrinking meets declined candidates, which must not crash the check.
 def declines_height_one(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
     if x.dim() > 2 and x.shape[2] == 1:
