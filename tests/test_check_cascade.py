@@ -92,3 +92,16 @@ def test_a_same_only_function_is_checked_from_a_same_base() -> None:
     assert "base: padding 'same'" in result.report(), result.report()
     assert not _failing(result) and result.verdict == "pass", result.report()
     assert result.facet("dilation").status == "pass" and result.facet("dilation").base == "padding 'same'"
+
+
+def test_a_layer_reports_the_weight_it_convolves_with() -> None:
+    """A weight-standardised layer gets a value verdict through conv_equivalence_weight(): right passes every
+    facet (gradients of the input and bias checked against the reported weight), a dropped dilation fails
+    exactly the dilation facet."""
+    right = check_conv("tests.broken:StdConv2d", convention="layer", profile=CI, examples=15, raise_on_failure=False,
+                       exclude=["real-sizes"])
+    assert right.verdict == "pass" and not right.failed, right.report()
+    assert right.facet("plain").examples >= 10 and right.facet("grad").status == "pass", right.table()
+    wrong = check_conv("tests.broken:StdConv2dForgetsDilation", convention="layer", profile=CI, examples=15,
+                       raise_on_failure=False, exclude=["real-sizes"])
+    assert [f.name for f in wrong.failed] == ["dilation"], wrong.table()

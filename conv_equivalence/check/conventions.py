@@ -397,9 +397,13 @@ def invoke(fn: Callable[..., Any], call: dict[str, Any], *, convention: str, tra
         warnings.simplefilter("always")
         stage = "forward"
         try:
+            effective = None
             if convention == "layer":
                 layer, params = _layer(fn, x, w, b, p, transposed, call.get("padding_mode", "zeros"))
                 out = layer(x)
+                effective = effective_weights(layer, b)
+                if effective is not None:
+                    params = [None, params[1] if len(params) > 1 and effective.get("bias") is None else None]
             else:
                 out, params = fn(x, w, b, *args), [w, b]
             seconds = time.perf_counter() - start
@@ -439,7 +443,29 @@ def invoke(fn: Callable[..., Any], call: dict[str, Any], *, convention: str, tra
     after = [_snapshot(a) for a in (x, w, b)]
     mutated = [name for name, s, t in zip(("input", "weight", "bias"), before, after) if s is not None and s != t]
     return {"kind": "ok", "out": array, "type": type_name, "dtype": dtype, "shape": shape, "mutated": mutated,
-            "warnings": _warnings(caught), "seconds": seconds, "grads": grads}
+            "warnings": _warnings(caught), "seconds": seconds, "grads": grads, "effective": effective}
+
+
+def effective_weights(layer: Any, bias: Any) -> dict[str, Any] | None:
+    """What a layer reports it convolves with, through ``conv_equivalence_weight(self)``: the weight, or
+    ``(weight, bias)``, after its own re-parametrisation (weight standardisation, weight norm, a mask);
+    ``None`` for a layer without the method (it convolves with what was loaded). As float64 arrays."""
+    hook = getattr(layer, "conv_equivalence_weight", None)
+    if not callable(hook):
+        return None
+    import torch
+
+    reported = hook()
+    weight, new_bias = reported if isinstance(reported, tuple) else (reported, None)
+
+    def as_array(t: Any) -> np.ndarray:
+        if not isinstance(t, torch.Tensor):
+            raise LayerUnusable(f"{type(layer).__name__}.conv_equivalence_weight() must return a tensor or a (weight, "
+                                f"bias) pair of tensors, got {type(t).__name__}")
+        return t.detach().cpu().resolve_conj().to(torch.complex128 if t.is_complex() else torch.float64).numpy()
+
+    return {"weight": as_array(weight), "bias": None if new_bias is None else as_array(new_bias),
+            "loaded_bias": bias is not None}
 
 
 def _works_detached(fn: Callable[..., Any], call: dict[str, Any], convention: str, transposed: bool, device: str,

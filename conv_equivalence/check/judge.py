@@ -90,6 +90,9 @@ def judge(case: Case, reply: dict[str, Any], precision: str, convention: str) ->
         return Failure("shape", f"the implementation returned shape {tuple(reply['shape'])}; torch returns {shape}", got=out)
     if reply["dtype"] != p.dtype:
         return Failure("dtype", f"the implementation returned {reply['dtype']} for {p.dtype} input; torch returns {p.dtype}", got=out)
+    effective = reply.get("effective")
+    if effective is not None:  # a layer that re-parametrises its weight says what it convolves with
+        p = with_effective_weights(p, effective)
     expected = solve(p)
     bound = declared_bound(p, precision)
     mismatch = compare(out, expected, bound)
@@ -100,15 +103,36 @@ def judge(case: Case, reply: dict[str, Any], precision: str, convention: str) ->
                        summary=f"{forward}values differ at {mismatch.count} of {mismatch.total} output elements")
     if case.cotangent is None or reply.get("grads") is None:
         return None
-    return judge_gradients(case, reply["grads"], precision)
+    return judge_gradients(case, reply["grads"], precision, p)
 
 
-def judge_gradients(case: Case, grads: dict[str, Any], precision: str) -> Failure | None:
-    """What is wrong with the gradients the implementation's backward gave for ``case.cotangent``."""
+def with_effective_weights(p: Any, effective: dict[str, Any]) -> Any:
+    """``p`` with the weight (and bias) the layer reported it convolves with, rounded to the problem's dtype,
+    so that the oracle computes what the layer should have computed with them."""
+    import torch
+
+    def rounded(a: np.ndarray, like: np.ndarray, name: str) -> np.ndarray:
+        if a.shape != like.shape:
+            raise Unusable(f"conv_equivalence_weight() reported a {name} of shape {a.shape}; the layer's is {like.shape}")
+        if p.dtype in ("float16", "bfloat16", "float32"):  # the layer holds it in its dtype: the oracle takes it so
+            a = torch.from_numpy(a).to(getattr(torch, p.dtype)).to(torch.float64).numpy()
+        if np.issubdtype(like.dtype, np.integer) and not np.array_equal(a, np.rint(a)):
+            raise Unusable(f"conv_equivalence_weight() reported a {name} that is not integral for an integer layer")
+        return a.astype(like.dtype)
+
+    bias = p.bias
+    if effective.get("bias") is not None:
+        bias = rounded(effective["bias"], p.bias if p.bias is not None else effective["bias"], "bias")
+    return p.replace(weight=rounded(effective["weight"], p.weight, "weight"), bias=bias)
+
+
+def judge_gradients(case: Case, grads: dict[str, Any], precision: str, problem: Any = None) -> Failure | None:
+    """What is wrong with the gradients the implementation's backward gave for ``case.cotangent`` (for
+    ``problem``: the case's, or the one with a layer's reported effective weights)."""
     from conv_equivalence.adjoint import vjp
     from conv_equivalence.tolerance import compare
 
-    p = case.problem
+    p = case.problem if problem is None else problem
     assert case.cotangent is not None
     want = vjp(p, case.cotangent, precision)
     shapes = {"input": p.x.shape, "weight": p.weight.shape, "bias": None if p.bias is None else p.bias.shape}

@@ -301,6 +301,33 @@ def detached_backward(x, w, b=None, stride=1, padding=0, dilation=1, groups=1): 
     return out if b is None else out + b.reshape(1, -1, *([1] * (x.dim() - 2)))
 
 
+class StdConv2d(torch.nn.Conv2d):
+    """Weight standardisation (as BiT's and timm's StdConv2d): each output channel's weight is centred and
+    scaled to unit variance before the convolution. Right, and no stored weight standardises to a drawn one:
+    only its ``conv_equivalence_weight`` report gives the check a value verdict."""
+
+    def standardised(self) -> torch.Tensor:
+        var, mean = torch.var_mean(self.weight, dim=[1, 2, 3], keepdim=True, unbiased=False)
+        return (self.weight - mean) / torch.sqrt(var + 1e-5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._conv_forward(x, self.standardised(), self.bias)
+
+    def conv_equivalence_weight(self) -> torch.Tensor:
+        return self.standardised()
+
+
+class StdConv2dForgetsDilation(StdConv2d):
+    """`StdConv2d` whose forward drops ``self.dilation``: the dilation facet fails, nothing else."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        dilation, self.dilation = self.dilation, (1, 1)
+        try:
+            return self._conv_forward(x, self.standardised(), self.bias)
+        finally:
+            self.dilation = dilation
+
+
 class NoPaddingMode(torch.nn.Conv2d):
     """A layer whose constructor has no padding_mode (its padding-mode facet declines)."""
 
