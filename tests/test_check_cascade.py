@@ -105,3 +105,19 @@ def test_a_layer_reports_the_weight_it_convolves_with() -> None:
     wrong = check_conv("tests.broken:StdConv2dForgetsDilation", convention="layer", profile=CI, examples=15,
                        raise_on_failure=False, exclude=["real-sizes"])
     assert [f.name for f in wrong.failed] == ["dilation"], wrong.table()
+
+
+def test_a_declared_domain_draws_inside_it() -> None:
+    """A depthwise image filter (one odd square kernel for every channel, 'same' or no padding, no stride) declines
+    almost every draw of an undeclared check; declared once, every facet draws inside the domain: groups and
+    nonfinite are checked, and the filter's border defect (kernels of 3 and more) is found."""
+    domain = dict(depthwise=True, shared_kernel=True, odd_kernels=True, square_kernels=True,
+                  exclude=["stride", "dilation", "padding", "real-sizes"])
+    right = check_conv(broken.depthwise_filter, profile=CI, raise_on_failure=False, **domain)
+    statuses = {f.name: f.status for f in right.facets}
+    assert right.verdict == "pass" and statuses["groups"] == "pass" and statuses["nonfinite"] == "pass", right.table()
+    assert right.facet("groups").examples >= 10 and "declared domain" in "\n".join(right.notes), right.report()
+    wrong = check_conv(broken.depthwise_filter_short_border, profile=CI, raise_on_failure=False, **domain)
+    assert "padding-strings" in [f.name for f in wrong.failed], wrong.table()
+    shape = wrong.facet("padding-strings").counterexample.problem.weight.shape
+    assert shape[-1] == 3 and shape[1] == 1, wrong.report()

@@ -123,6 +123,14 @@ class Options:
     """Only batches of one item (a base that passes when ``plain`` fails on batches)."""
     same_only: bool = False
     """Every problem padded ``'same'`` (stride 1): the base of a function or layer that takes only ``'same'``."""
+    depthwise: bool = False
+    """Declared domain: every convolution depthwise (groups = input channels = output channels, one kernel a channel)."""
+    shared_kernel: bool = False
+    """Declared domain: one kernel for every channel (as an image filter applies one kernel to each channel)."""
+    odd_kernels: bool = False
+    """Declared domain: odd kernel sizes only."""
+    square_kernels: bool = False
+    """Declared domain: the same kernel size on every axis."""
     """A declared accumulation precision coarser than a problem's dtype (float32, tf32, float16,
     bfloat16): that problem's values are drawn exactly representable in it, normal or zero and
     within the range the strategies use for it, and with at most `tolerance.max_terms` products per
@@ -258,8 +266,12 @@ def build(reference: Capabilities, options: Options, base: str) -> list[Facet]:
     # that leaves the padding out of its sums gives inf. A padding defect it meets is explained by padding;
     # it owns padding strings too, so that combined's 'same' examples project onto it.
     owned = ("nonfinite", "padding", "padding-strings")
-    facets.append(facet("nonfinite", nonfinite_skip, kinds=("nonfinite",), paddings=("ints", "tuple"),
-                        padding_strings=(), owns=owned))
+    # --exclude padding: only 'same' and 'valid' (as the implementation takes them) meet the non-finite values
+    strings_only = "padding" in ex and not options.transposed
+    explicit = ("same", "valid") if strings_only else ("ints", "tuple")
+    meeting = () if not strings_only or options.int_padding or "padding-strings" in ex else ("same", "valid")
+    facets.append(facet("nonfinite", nonfinite_skip, kinds=("nonfinite",), paddings=explicit,
+                        padding_strings=meeting, owns=owned))
     # Crossed with what non-finite defects combine with: every floating dtype the implementation takes (float32
     # and half-precision paths have NaN defects of their own), strides, dilation and groups (a kernel
     # materialised with stuffed zeros, or a dense block-diagonal weight, multiplies an inf by a zero the
@@ -267,8 +279,8 @@ def build(reference: Capabilities, options: Options, base: str) -> list[Facet]:
     # the plain non-finite search whole.
     floating = tuple(d for d in BASE_PREFERENCE if d in options.dtypes and d in GRAD_DTYPES) or (base,)
     crossed = [f for f in ("stride", "dilation", "groups") if f not in ex]
-    facets.append(facet("nonfinite-crossed", nonfinite_skip, kinds=("nonfinite",), paddings=("ints", "tuple"),
-                        padding_strings=(), dtypes=floating, owns=(*owned, "dtype", *crossed),
+    facets.append(facet("nonfinite-crossed", nonfinite_skip, kinds=("nonfinite",), paddings=explicit,
+                        padding_strings=meeting, dtypes=floating, owns=(*owned, "dtype", *crossed),
                         **{f: True for f in crossed}))
     facets.append(facet("large", owns=("large",)))
     facets.append(Facet("real-sizes", every_caps(reference, options, ex, layouts),
@@ -359,6 +371,49 @@ def _equalise(problem: ConvProblem) -> ConvProblem:
         raise  # unreachable: reject() raises
 
 
+def in_domain(problem: ConvProblem, options: Options) -> ConvProblem:
+    """The drawn problem moved into the declared domain, from its own values (so it shrinks as they do):
+    depthwise (its weight's kernels dealt out one a channel, groups = channels), one shared kernel, kernels
+    trimmed to odd or square sizes. A problem the move makes invalid is rejected."""
+    if not (options.depthwise or options.shared_kernel or options.odd_kernels or options.square_kernels):
+        return problem
+    s, w, bias = problem.spec, problem.weight, problem.bias
+    kernel = list(w.shape[2:])
+    if options.square_kernels:
+        kernel = [min(kernel)] * len(kernel)
+    if options.odd_kernels:
+        kernel = [k if k % 2 else k - 1 for k in kernel]
+    if 0 in kernel:
+        reject()
+    w = w[(slice(None), slice(None), *(slice(0, k) for k in kernel))]
+    groups = s.groups
+    if options.depthwise or options.shared_kernel:
+        channels = problem.x.shape[1]
+        rows = w.reshape(-1, *kernel)
+        if options.shared_kernel:
+            rows = rows[:1]
+        if options.depthwise:
+            w, groups = np.stack([rows[i % len(rows)] for i in range(channels)])[:, None], channels
+            if bias is not None:
+                bias = np.array([bias[i % len(bias)] for i in range(channels)], dtype=bias.dtype)
+        else:  # every (output, input) pair of channels convolved with the first kernel
+            w = np.broadcast_to(rows[0], w.shape[:2] + tuple(kernel)).copy()
+    try:
+        return problem.replace(spec=s.replace(groups=groups), weight=np.ascontiguousarray(w), bias=bias)
+    except ValueError:
+        reject()
+        raise  # unreachable: reject() raises
+
+
+def domain_note(options: Options) -> str | None:
+    """What a declared domain leaves out of every facet, in one line, or ``None`` without one."""
+    left = [text for on, text in ((options.depthwise, "grouped convolutions other than depthwise"),
+                                  (options.shared_kernel, "a different kernel per channel"),
+                                  (options.odd_kernels, "even kernel sizes"),
+                                  (options.square_kernels, "kernels of different sizes on different axes")) if on]
+    return f"note: declared domain: every facet draws inside it; not checked: {', '.join(left)}" if left else None
+
+
 @st.composite
 def cases(draw: st.DrawFn, facet: Facet, options: Options) -> Case:
     """A `Case` inside ``facet``, as the declared limits allow."""
@@ -384,6 +439,7 @@ def cases(draw: st.DrawFn, facet: Facet, options: Options) -> Case:
                                                          "integers" if problem.dtype.startswith("int") else kind)))
     if options.equal_per_axis:
         problem = _equalise(problem)
+    problem = in_domain(problem, options)
     problem = _in_precision(problem, options.precision)
     if options.bias_always and problem.bias is None:
         problem = problem.replace(bias=np.zeros(problem.output_shape[1], dtype=problem.weight.dtype))

@@ -53,7 +53,10 @@ class CheckOptions:
     Hypothesis settings (default: the current profile). ``seed``: the search's seed. ``time_limit``:
     seconds a call may take. ``grad``: check the backward always (True), never (False) or where the
     output has a ``grad_fn`` (None). ``decline_on``: exception class names that mean "not supported".
-    ``equal_per_axis``, ``int_padding``, ``bias_always``: draw only such parameters. ``shapes``,
+    ``equal_per_axis``, ``int_padding``, ``bias_always``: draw only such parameters. ``depthwise``,
+    ``shared_kernel``, ``odd_kernels``, ``square_kernels``: a declared domain every facet draws inside
+    (an image filter: depthwise, one shared kernel, odd square kernels; with ``exclude=["stride",
+    "dilation"]``, and ``exclude=["padding"]`` where it takes only 'same' and 'valid'). ``shapes``,
     ``shapes_from``, ``input_size``, ``nondeterministic``: the real-sizes facet (`realsize`).
     """
 
@@ -74,6 +77,10 @@ class CheckOptions:
     equal_per_axis: bool = False
     int_padding: bool = False
     bias_always: bool = False
+    depthwise: bool = False
+    shared_kernel: bool = False
+    odd_kernels: bool = False
+    square_kernels: bool = False
     shapes: tuple[str, ...] | None = None
     shapes_from: str | None = None
     input_size: str | None = None
@@ -112,6 +119,9 @@ class CheckOptions:
             raise UsageError(f"--examples must be a positive integer, got {self.examples!r}")
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, int)):
             raise UsageError(f"--seed must be an integer, got {self.seed!r}")
+        if self.depthwise and "groups" in self.exclude:
+            raise UsageError("--depthwise needs groups (a depthwise convolution has groups = channels): leave out "
+                             "--exclude groups")
         if self.shapes is not None and self.shapes_from is not None:
             raise UsageError("give --shapes or --shapes-from, not both")
         if self.input_size is not None and self.shapes_from is None:

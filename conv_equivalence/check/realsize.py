@@ -110,6 +110,8 @@ class Trial:
     seed: int
     bits: int | None = None
     """Significand bits of the accumulation (None: integer dtype), which sets the exact data's density."""
+    shared: bool = False
+    """One kernel for every channel (a declared domain): every weight row is the first."""
 
     @property
     def nonzeros(self) -> int | None:
@@ -127,6 +129,8 @@ class Trial:
                       float_operands(layer.input_shape, layer.weight_shape, layer.bias, layer.transposed, layer.groups, self.seed)]
         x, w, bias = arrays
         assert x is not None and w is not None
+        if self.shared:
+            w = np.broadcast_to(w.reshape(-1, *w.shape[2:])[0], w.shape).copy()
         problem = ConvProblem(layer.spec(), x, w, bias, dtype=self.dtype)
         args = layer.kwargs()
         args.setdefault("output_padding", None)
@@ -346,11 +350,16 @@ def elapsed_text(seconds: float) -> str:
 
 
 def admissible(layer: Layer, exclude: frozenset[str], *, int_padding: bool, equal_per_axis: bool,
-               bias_always: bool) -> Layer | None:
+               bias_always: bool, depthwise: bool = False, odd_kernels: bool = False,
+               square_kernels: bool = False) -> Layer | None:
     """``layer`` as the declared limits allow it (bias dropped or added, 'same'/'valid' written as ints where
-    only ints are taken), or ``None`` where they rule out one of its features (groups, stride, dilation)."""
+    only ints are taken), or ``None`` where they rule out one of its features (groups, stride, dilation, a
+    declared domain's depthwise, odd or square kernels)."""
     if ("groups" in exclude and layer.groups > 1) or ("stride" in exclude and max(layer.stride) > 1) or \
             ("dilation" in exclude and max(layer.dilation) > 1):
+        return None
+    if (depthwise and not layer.groups == layer.in_channels == layer.out_channels) or \
+            (odd_kernels and any(k % 2 == 0 for k in layer.kernel)) or (square_kernels and len(set(layer.kernel)) > 1):
         return None
     if bias_always or "bias" in exclude:
         layer = layer.replace(bias=bias_always)
@@ -486,7 +495,7 @@ class Driver:
 
 
 def run(layers: Sequence[Layer], drawn: Sequence[Layer], driver: Driver, dtypes: Sequence[str], precision: str,
-        seed: int | None) -> RealSizeFailure | None:
+        seed: int | None, shared_kernel: bool = False) -> RealSizeFailure | None:
     """Check ``drawn`` then ``layers`` (cheapest first) in each of ``dtypes`` with exact data, and in the first
     with float data (twice, for determinism); shrink the first failure (`shrink`). Fills ``driver.result``'s
     counts; returns the failure, if any."""
@@ -502,9 +511,10 @@ def run(layers: Sequence[Layer], drawn: Sequence[Layer], driver: Driver, dtypes:
                                f"on {driver.rate[0]:,}")
             result.declined += 1
             continue
-        trials = [Trial(layer, "exact", d, seed_for(layer, "exact", seed), accumulation_bits(d, precision)) for d in dtypes]
+        trials = [Trial(layer, "exact", d, seed_for(layer, "exact", seed), accumulation_bits(d, precision), shared_kernel)
+                  for d in dtypes]
         if float_pass_meaningful(layer, dtypes[0], precision):
-            trials.append(Trial(layer, "float", dtypes[0], seed_for(layer, "float", seed)))
+            trials.append(Trial(layer, "float", dtypes[0], seed_for(layer, "float", seed), shared=shared_kernel))
         for trial in trials:
             outcome, failure = driver.attempt(trial)
             if outcome == "is too slow":

@@ -290,6 +290,8 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int | None = None, *, options
     runner = Runner(target, limit)
     opts = fct.Options(ndim=ndim, transposed=transposed, dtypes=tuple(allowed), exclude=excluded,
                        equal_per_axis=o.equal_per_axis, int_padding=o.int_padding, bias_always=o.bias_always,
+                       depthwise=o.depthwise, shared_kernel=o.shared_kernel, odd_kernels=o.odd_kernels,
+                       square_kernels=o.square_kernels,
                        layouts=convention_layouts(convention), nonfinite=precision != "fft",
                        precision="tf32" if device == "cuda" and precision == "exact" else precision,
                        padding_modes=reference.capabilities.padding_modes if layer and not transposed else ("zeros",),
@@ -313,7 +315,7 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int | None = None, *, options
         settings_ = settings(settings_, max_examples=examples)
     narrow = settings_ if examples is not None else settings(
         settings_, max_examples=max(20, settings_.max_examples // FEATURE_SHARE))
-    notes = []
+    notes = [note for note in [fct.domain_note(opts)] if note]
     if device == "cuda" and precision == "exact" and "float32" in allowed:
         notes.append("note: on CUDA float32 is checked at TF32 precision (torch.backends.cudnn.allow_tf32)")
     start = time.perf_counter()
@@ -462,9 +464,14 @@ def _real_layers(shapes: Iterable[str] | None, shapes_from: str | None, input_si
         kinds = sorted({layer.op for layer in chosen})
         raise UsageError(f"--shapes: no layer is a {'transposed ' if opts.transposed else ''}{opts.ndim}-D convolution "
                          f"(the layers are {', '.join(kinds)}): pick --ndim/--transposed to match")
-    allowed = [realsize.admissible(layer, opts.exclude, int_padding=opts.int_padding, equal_per_axis=opts.equal_per_axis,
-                                   bias_always=opts.bias_always) for layer in fitting]
+    allowed = [realsize.admissible(layer, opts.exclude, **_limits(opts)) for layer in fitting]
     return [layer for layer in allowed if layer is not None]
+
+
+def _limits(opts: fct.Options) -> dict[str, bool]:
+    """The declared limits a real-size layer must keep (`realsize.admissible`)."""
+    return {"int_padding": opts.int_padding, "equal_per_axis": opts.equal_per_axis, "bias_always": opts.bias_always,
+            "depthwise": opts.depthwise, "odd_kernels": opts.odd_kernels, "square_kernels": opts.square_kernels}
 
 
 def _real_sizes(layers: list[Any], runner: Runner, opts: fct.Options, allowed: list[str], base: str, known: Any,
@@ -475,12 +482,11 @@ def _real_sizes(layers: list[Any], runner: Runner, opts: fct.Options, allowed: l
     result = FacetResult("real-sizes")
     dtypes = [base] + (["float32"] if base != "float32" and "float32" in allowed and not base.startswith("int") else [])
     drawn_count = max(2, min(realsize.DRAWN, examples // 10))
-    drawn = [layer for layer in (realsize.admissible(d, opts.exclude, int_padding=opts.int_padding,
-                                                     equal_per_axis=opts.equal_per_axis, bias_always=opts.bias_always)
+    drawn = [layer for layer in (realsize.admissible(d, opts.exclude, **_limits(opts))
                                  for d in realsize.drawn_layers(opts.ndim, opts.transposed, drawn_count, seed))
              if layer is not None]
     driver = realsize.Driver(runner, opts.precision, _convention_of(runner), known, limit, nondeterministic, result)
-    failure = realsize.run(layers, drawn, driver, dtypes, opts.precision, seed)
+    failure = realsize.run(layers, drawn, driver, dtypes, opts.precision, seed, opts.shared_kernel)
     result.seconds = time.perf_counter() - start
     checked = [layer for layer in layers + drawn if layer.label in driver.checked]
     models = sorted({layer.model for layer in checked if layer.model != "drawn"})

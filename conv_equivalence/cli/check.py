@@ -77,6 +77,14 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--input-size", metavar="NxCxHxW", help="the sample input's shape for --shapes-from")
     parser.add_argument("--nondeterministic", action="store_true",
                         help="do not require two calls on the same real-size problem to give bitwise-identical answers")
+    domain = parser.add_argument_group("declared domain", "every facet draws inside it; the table's note says what "
+                                       "it leaves out")
+    domain.add_argument("--depthwise", action="store_true",
+                        help="every convolution depthwise: groups = input channels = output channels")
+    domain.add_argument("--shared-kernel", action="store_true",
+                        help="one kernel for every channel, as an image filter applies it")
+    domain.add_argument("--odd-kernels", action="store_true", help="odd kernel sizes only")
+    domain.add_argument("--square-kernels", action="store_true", help="the same kernel size on every axis")
     parser.add_argument("--time-limit", type=_seconds, default=10.0, metavar="SECONDS",
                         help="seconds allowed per call, native code included (default 10)")
 
@@ -101,7 +109,9 @@ def main(args: Any) -> int:
             device=args.device, precision=args.precision, dtypes=args.dtypes, exclude=frozenset(args.exclude or ()),
             only=args.facets, examples=args.examples, profile=PROFILES[args.profile], seed=args.seed,
             time_limit=args.time_limit, grad=args.grad, decline_on=args.decline_on, equal_per_axis=args.equal_per_axis,
-            int_padding=args.int_padding, bias_always=args.bias_always, shapes=args.shapes,
+            int_padding=args.int_padding, bias_always=args.bias_always, depthwise=args.depthwise,
+            shared_kernel=args.shared_kernel, odd_kernels=args.odd_kernels, square_kernels=args.square_kernels,
+            shapes=args.shapes,
             shapes_from=args.shapes_from, input_size=args.input_size, nondeterministic=args.nondeterministic)
         with interruptible():
             result = check_conv(args.impl or args.layer, options=options, raise_on_failure=False)

@@ -531,3 +531,31 @@ def same_only(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type:
     if padding != "same":
         raise NotImplementedError("only padding='same'")
     return _conv(x, w, b, stride, padding, dilation, groups)
+
+
+def _filter_domain(x: torch.Tensor, w: torch.Tensor, stride: Any, padding: Any, dilation: Any, groups: int) -> None:
+    """Decline what a depthwise image filter does not take: one odd square kernel shared by every channel,
+    'same' or no padding, no stride, no dilation."""
+    k = w.shape[2:]
+    if not (groups == x.shape[1] == w.shape[0] and w.shape[1] == 1 and len(set(k)) == 1 and k[0] % 2
+            and bool((w == w[:1]).all()) and all(v == 1 for v in _axes(stride, x) + _axes(dilation, x))
+            and (padding in ("same", "valid") or all(v == 0 for v in _axes(padding, x)))):
+        raise NotImplementedError("a depthwise filter: one odd square kernel for every channel, 'same' or no padding")
+
+
+def depthwise_filter(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    """A depthwise image filter, right inside its domain."""
+    _filter_domain(x, w, stride, padding, dilation, groups)
+    return _conv(x, w, b, 1, padding, 1, groups)
+
+
+def depthwise_filter_short_border(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    """A depthwise image filter whose 'same' border is one sample short for kernels of 3 and more: it pads
+    k // 2 - 1 and then repeats the edge output (right for a kernel of 1)."""
+    _filter_domain(x, w, stride, padding, dilation, groups)
+    k = w.shape[-1]
+    if padding != "same" or k < 3:
+        return _conv(x, w, b, 1, padding, 1, groups)
+    out = _conv(x, w, b, 1, k // 2 - 1, 1, groups)
+    pad = [1, 1] * (x.dim() - 2)
+    return F.pad(out, pad, mode="replicate") if x.dim() > 3 else F.pad(out[:, :, None], [1, 1, 0, 0], mode="replicate")[:, :, 0]
