@@ -266,6 +266,21 @@ def test_calling_conventions(convention: str, name: str, verdict: str) -> None:
     assert result.verdict == verdict, result.report()
 
 
+@pytest.mark.parametrize("name,verdict", [("nhwc_hwio_transposed", "pass"), ("nhwc_hwio_transposed_swapped", "fail")])
+def test_channels_last_transposed(name: str, verdict: str) -> None:
+    """TensorFlow's conv2d_transpose layouts (filter (*k, C_out/groups, C_in)) check as the forward ones do; a
+    filter read in Flax's (*k, C_in, C_out) order fails plain, with a standalone reproduction in NHWC."""
+    result = check_conv(f"tests.broken.conventions:{name}", ndim=2, transposed=True, profile=CI, convention="nhwc-hwio",
+                        examples=20, only=["plain", "groups", "stride", "output-padding"], raise_on_failure=False)
+    assert result.verdict == verdict, result.report()
+    if verdict == "fail":
+        failing = result.failed[0]
+        assert failing.name == "plain" and failing.reproduction is not None, result.report()
+        run = subprocess.run([sys.executable, "-c", failing.reproduction], capture_output=True, text=True, cwd=ROOT,
+                             env={**ENV, "PYTHONPATH": str(ROOT)}, timeout=120)
+        assert run.returncode == 1 and failing.failure.summary.split(":")[0] in run.stderr, run.stdout + run.stderr
+
+
 def test_declared_precision() -> None:
     assert check_conv(broken.float32_inside, ndim=1, profile=CI, only=["plain"], raise_on_failure=False).verdict == "fail"
     assert check_conv(broken.float32_inside, ndim=1, profile=CI, only=["plain", "large"], precision="float32").verdict == "pass"

@@ -11,7 +11,11 @@ parameters arrive as an int or a per-axis tuple, as drawn. What differs is the a
 * ``jax``: JAX arrays in and out, the same layouts (``jax_enable_x64`` switched on for float64);
 * ``nhwc-hwio``, ``nhwc-ohwi``: NumPy arrays, channels last: input ``(N, *spatial, C)``, weight
   ``(*kernel, C_in/groups, C_out)`` or ``(C_out, *kernel, C_in/groups)``, output
-  ``(N, *spatial, C_out)`` (TensorFlow's and oneDNN's layouts; not for transposed convolutions);
+  ``(N, *spatial, C_out)`` (TensorFlow's and oneDNN's layouts). Transposed, the weight is the forward
+  convolution's filter in that layout: ``(*kernel, C_out/groups, C_in)`` for ``hwio``, as
+  ``tf.nn.conv2d_transpose`` and Keras's ``Conv2DTranspose`` take it, ``(C_in, *kernel, C_out/groups)``
+  for ``ohwi`` (JAX's ``conv_transpose`` with ``transpose_kernel=False`` takes ``(*kernel, C_in, C_out)``:
+  wrap it);
 * ``layer``: the callable is a class built like ``torch.nn.Conv{N}d`` (``ConvTranspose{N}d``):
   ``cls(in_channels, out_channels, kernel_size, stride=, padding=, dilation=, groups=, bias=,
   padding_mode=)`` (transposed: ``output_padding=`` and no ``padding_mode``), moved to the dtype

@@ -105,8 +105,6 @@ class CheckOptions:
             raise UsageError(f"--device must be one of {', '.join(DEVICES)}, got {self.device!r}")
         if self.precision not in PRECISIONS:
             raise UsageError(f"--precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
-        if self.transposed and self.convention.startswith("nhwc"):
-            raise UsageError(f"--convention {self.convention} is for convolutions, not --transposed")
         if self.transposed and self.precision == "fft":
             raise UsageError("--precision fft applies to convolutions, not --transposed")
         unknown = self.exclude - set(EXCLUDABLE)
