@@ -121,3 +121,17 @@ def test_a_declared_domain_draws_inside_it() -> None:
     assert "padding-strings" in [f.name for f in wrong.failed], wrong.table()
     shape = wrong.facet("padding-strings").counterexample.problem.weight.shape
     assert shape[-1] == 3 and shape[1] == 1, wrong.report()
+
+
+def test_rebasing_keeps_the_failing_base_covered() -> None:
+    """plain fails in float64 (computed in float32) and the facets are checked from float32, which passes; tried
+    on the failing float64 base too, groups and dilation raise there: each reported under its own facet, from
+    that base, and nothing else fails."""
+    result = check_conv(broken.float32_inside_and_raises, ndim=1, profile=CI, examples=20, raise_on_failure=False,
+                        exclude=["real-sizes"], grad=False)
+    failed = {f.name: f for f in result.failed}
+    assert set(failed) == {"plain", "groups", "dilation"}, result.table()
+    for name in ("groups", "dilation"):
+        assert failed[name].failure.kind == "raised" and "float64" in failed[name].base, result.report()
+        assert failed[name].counterexample.problem.dtype == "float64", result.report()
+    assert result.facet("stride").status == "pass" and "float32" in result.facet("stride").base, result.table()

@@ -58,7 +58,11 @@ class _StopFacet(BaseException):
 
 def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, convention: str, settings_: Any,
             seed: int | None, known: Callable[[Any], Any],
-            explains: Callable[[Case], str | None] = lambda case: None, probe: bool = False) -> FacetResult:
+            explains: Callable[[Case], str | None] = lambda case: None, probe: bool = False,
+            folds: Callable[[Case, Failure], bool] = lambda case, failure: False) -> FacetResult:
+    """One facet's Hypothesis search: counts, the first failure shrunk and minimised. ``explains`` puts a first
+    failure down to a more basic facet (``explained``); ``folds`` says which failures are a known one (the
+    failing base's own), so that the search goes on looking for another."""
     from hypothesis import given, reject, settings
     from hypothesis import seed as hypothesis_seed
     from hypothesis.errors import Flaky, Unsatisfiable
@@ -92,7 +96,7 @@ def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, con
             result.examples += 1
             result.exercised += uses
         failure = judge(case, reply, precision, convention)
-        if failure is None:
+        if failure is None or (not failures and folds(case, failure)):
             return
         if not failures and failure.part == "output":
             basic = explains(case)
@@ -179,6 +183,35 @@ class Base:
     description: str = "plain"
 
 
+def _plains_own(results: dict[str, FacetResult], current: Base, first: Base) -> Callable[[Case, Failure], bool]:
+    """From a rebased base, a facet that draws plain's own dtype too (``nonfinite-crossed`` draws every floating
+    dtype) meets plain's defect there: a failure of plain's kind in plain's dtype is plain's, passed over."""
+    plain = results.get("plain")
+    if current is first or plain is None or plain.failure is None:
+        return lambda case, failure: False
+    kind = plain.failure.kind
+    return lambda case, failure: case.problem.dtype == first.dtype and failure.kind == kind
+
+
+def _on_failing_base(rebased: FacetResult, facet: Facet, first: Base, plain: FacetResult, runner: Runner,
+                     precision: str, convention: str, settings_: Any, seed: int | None,
+                     known: Callable[[Any], Any]) -> FacetResult:
+    """A facet checked from a rebased base (``plain`` fails) is tried on the failing base too: its failures of
+    plain's own kind are plain's and are passed over; one of another kind (an exception where plain had wrong
+    values, a wrong shape) is this facet's, reported with the base it was found on."""
+    if plain.failure is None:
+        return rebased
+    kind = plain.failure.kind
+    there = _search(facet, first.opts, runner, precision, convention, settings_, seed, known,
+                    folds=lambda case, failure: failure.kind == kind)
+    if there.status not in FAILING:
+        return rebased
+    there.base = f"plain, {first.dtype} (which fails; from {rebased.base}, which passes, this facet passed)"
+    there.note = f"on plain's failing base: {there.note}"
+    there.examples += rebased.examples
+    return there
+
+
 def _same_failure(found: Failure | None, basic: FacetResult) -> bool:
     """Whether ``found`` fails the way ``basic`` failed (the same kind: values, raised, shape, ...)."""
     return found is not None and (basic.failure is None or found.kind == basic.failure.kind)
@@ -204,9 +237,10 @@ def _early(results: dict[str, FacetResult], basics: list[Facet], bases: dict[str
 
 
 def _explain(results: dict[str, FacetResult], facets: list[Facet], runner: Runner,
-             bases: dict[str, Base], precision: str, convention: str) -> None:
+             bases: dict[str, Base], precision: str, convention: str, on_failing_base: set[str]) -> None:
     """Mark ``explained`` the failing facets whose counterexample, without the facet's own feature,
-    fails in the same way inside a more basic facet that failed too, checked from the same base."""
+    fails in the same way inside a more basic facet that failed too, checked from the same base (or found
+    on plain's failing base, where the counterexample is in that base's dtype)."""
     for i, facet in enumerate(facets):
         r = results[facet.name]
         if facet.name == "double-grad" and results.get("grad") and results["grad"].status in FAILING and \
@@ -226,8 +260,10 @@ def _explain(results: dict[str, FacetResult], facets: list[Facet], runner: Runne
                 r.note = f"fails as plain does once its own feature is taken out (from its base, {b.description}, too)"
                 continue
         for basic in facets[:i]:
-            if results[basic.name].status not in FAILING or not facet.explained_by(basic) or \
-                    bases[basic.name].description != bases[facet.name].description:
+            if results[basic.name].status not in FAILING or not facet.explained_by(basic):
+                continue
+            if not (bases[basic.name].description == bases[facet.name].description or (
+                    basic.name in on_failing_base and r.counterexample.problem.dtype == bases[basic.name].dtype)):
                 continue
             b = bases[basic.name]
             projected = fct.project(r.counterexample, b.dtype, b.opts, basic.owns)
@@ -328,6 +364,8 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int | None = None, *, options
         results: dict[str, FacetResult] = {}
         bases: dict[str, Base] = {}
         first = Base(base, opts)
+        unrebased = {f.name: f for f in facets}
+        on_failing_base: set[str] = set()
         current = first
         for index in range(len(facets)):
             facet = facets[index]
@@ -375,8 +413,15 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int | None = None, *, options
             r = _search(facet, bases[facet.name].opts, runner, prec, convention, settings_ if whole else narrow, seed,
                         reference.known_issue,
                         _early(results, [b for b in facets[:index] if facet.explained_by(b)], bases, runner,
-                               bases[facet.name], prec, convention))
+                               bases[facet.name], prec, convention), folds=_plains_own(results, current, first))
             r.base = bases[facet.name].description
+            if current is not first and current.description != "plain" and r.status not in FAILING \
+                    and not facet.name.startswith("dtype:"):
+                r = _on_failing_base(r, unrebased[facet.name], first, results["plain"], runner, prec, convention,
+                                     narrow, seed, reference.known_issue)
+                if r.status in FAILING:  # found on plain's base: explained against it, as that base's facet
+                    bases[facet.name], facets[index] = first, unrebased[facet.name]
+                    on_failing_base.add(facet.name)
             if facet.name in ("grad", "double-grad") and r.failure is not None and r.failure.part == "output":
                 r.note = f"the forward fails (no backward reached): {r.note}"  # found here, but a forward defect
             if facet.name == "plain" and r.status in ("pass", "declined", "skipped") and r.examples < MIN_CHECKED:
@@ -390,7 +435,8 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int | None = None, *, options
                 r.note = (f"only {r.exercised} checked example(s) used {facet.name}, {r.declined_feature} that did "
                           f"were declined: {r.declined_reasons.most_common(1)[0][0]}")
             results[facet.name] = r
-        _explain(results, [f for f in facets if f.name in results], runner, bases, opts.precision, convention)
+        _explain(results, [f for f in facets if f.name in results], runner, bases, opts.precision, convention,
+                 on_failing_base)
     except Unusable as exc:
         raise UsageError(str(exc)) from None
     finally:
