@@ -36,7 +36,9 @@ from conv_equivalence.check import conventions
 from conv_equivalence.check import facets as fct
 from conv_equivalence.problem import ConvProblem
 
-__all__ = ["PARAMETERS", "ELEMENTS", "Convolution", "convolutions", "real_convolutions", "assert_matches"]
+__all__ = ["PARAMETERS", "ELEMENTS", "DOMAIN", "Convolution", "convolutions", "real_convolutions", "assert_matches"]
+DOMAIN = ("depthwise", "shared-kernel", "odd-kernels", "square-kernels")
+"""What ``convolutions(domain=...)`` can declare an implementation takes (as ``check --depthwise`` and the rest)."""
 
 PARAMETERS = ("stride", "padding", "padding-strings", "dilation", "groups", "bias", "empty-batch", "layout",
               "output-padding")
@@ -134,21 +136,22 @@ def _choices(name: str, given: Iterable[str] | None, allowed: tuple[str, ...], *
 
 def convolutions(convention: str = "torch", *, transposed: bool = False, ndim: int | None = None,
                  dtypes: Iterable[str] | None = None, vary: Iterable[str] | None = None,
-                 elements: Iterable[str] = ("integers", "floats"), device: str = "cpu") -> st.SearchStrategy[Convolution]:
+                 elements: Iterable[str] = ("integers", "floats"), device: str = "cpu",
+                 domain: Iterable[str] = ()) -> st.SearchStrategy[Convolution]:
     """Ready-to-call convolutions for ``convention`` (see the module docstring).
 
     ``ndim`` pins the spatial rank (1, 2 or 3; drawn when ``None``); ``dtypes`` limits the dtypes to
     those named (default: every dtype the convention's arrays hold and torch computes); ``vary`` names the
     `PARAMETERS` that may differ from the plain convolution (default: all); ``elements`` picks the
-    values (`ELEMENTS`); ``device`` is where torch tensors are put. Every argument is checked here,
+    values (`ELEMENTS`); ``device`` is where torch tensors are put; ``domain`` declares what the
+    implementation takes, as ``check``'s options of the same names do (`DOMAIN`: ``depthwise``,
+    ``shared-kernel``, ``odd-kernels``, ``square-kernels``): every draw lies inside it. Every argument is checked here,
     before anything is drawn, and a mistake raises ``InvalidArgument`` naming it.
     """
     if convention not in conventions.CONVENTIONS:
         raise InvalidArgument(f"convention must be one of {', '.join(conventions.CONVENTIONS)}, got {convention!r}")
     if not isinstance(transposed, bool):
         raise InvalidArgument(f"transposed must be True or False, got {transposed!r}")
-    if transposed and convention.startswith("nhwc"):
-        raise InvalidArgument(f"transposed=True is not available for convention={convention!r} (no channels-last weight)")
     if ndim is not None and (isinstance(ndim, bool) or ndim not in (1, 2, 3)):
         raise InvalidArgument(f"ndim must be 1, 2, 3 or None, got {ndim!r}")
     if device not in conventions.DEVICES:
@@ -158,15 +161,16 @@ def convolutions(convention: str = "torch", *, transposed: bool = False, ndim: i
     dtype_choices = _choices("dtypes", dtypes, conventions.dtypes(convention))
     varied = set(_choices("vary", vary, PARAMETERS, empty=True))
     kinds = _choices("elements", elements, ELEMENTS)
+    declared = frozenset(_choices("domain", domain, DOMAIN, empty=True))
     if "nonfinite" in kinds and not any(d in ("float16", "bfloat16", "float32", "float64") for d in dtype_choices):
         raise InvalidArgument(f"elements='nonfinite' needs a real floating dtype among dtypes={list(dtype_choices)!r}")
     ranks = (ndim,) if ndim is not None else (1, 2, 3)
     return st.sampled_from(ranks).flatmap(
-        lambda nd: _draw(convention, transposed, nd, dtype_choices, frozenset(varied), kinds, device))
+        lambda nd: _draw(convention, transposed, nd, dtype_choices, frozenset(varied), kinds, device, declared))
 
 
 def _draw(convention: str, transposed: bool, nd: int, dtypes: tuple[str, ...], varied: frozenset[str],
-          kinds: tuple[str, ...], device: str) -> st.SearchStrategy[Convolution]:
+          kinds: tuple[str, ...], device: str, declared: frozenset[str] = frozenset()) -> st.SearchStrategy[Convolution]:
     from conv_equivalence.backends import get_backend
 
     reference = get_backend("torch.functional.conv_transpose" if transposed else "torch.functional.conv").capabilities
@@ -184,7 +188,9 @@ def _draw(convention: str, transposed: bool, nd: int, dtypes: tuple[str, ...], v
             "output-padding" if "output-padding" in varied else ""} - {""}
     facet = fct.Facet("property test", caps, kinds, paddings, frozenset(owns))
     options = fct.Options(ndim=nd, transposed=transposed, dtypes=caps.dtypes, layouts=layouts,
-                          nonfinite="nonfinite" in kinds)
+                          nonfinite="nonfinite" in kinds, depthwise="depthwise" in declared,
+                          shared_kernel="shared-kernel" in declared, odd_kernels="odd-kernels" in declared,
+                          square_kernels="square-kernels" in declared)
     return fct.cases(facet, options).map(lambda case: Convolution(case, convention, device, facet, options))
 
 

@@ -112,7 +112,8 @@ def test_parameters_come_as_ints_and_tuples() -> None:
     (dict(elements=["nan"]), "elements"),
     (dict(elements=["nonfinite"], dtypes=["int64"]), "elements"),
     (dict(transposed="yes"), "transposed"),
-    (dict(convention="nhwc-hwio", transposed=True), "transposed"),
+    (dict(domain=["circular"]), "domain"),
+    (dict(domain="depthwise"), "domain"),
     (dict(device="tpu"), "device"),
     (dict(convention="numpy", device="cuda"), "device"),
     (dict(convention="numpy", dtypes=["bfloat16"]), "dtypes"),
@@ -120,3 +121,32 @@ def test_parameters_come_as_ints_and_tuples() -> None:
 def test_bad_arguments_are_named_before_drawing(kwargs: dict[str, Any], name: str) -> None:
     with pytest.raises(InvalidArgument, match=name):
         convolutions(**kwargs)
+
+
+def test_a_declared_domain_holds_in_every_draw() -> None:
+    """domain=[...] draws as check's --depthwise --shared-kernel --odd-kernels --square-kernels do."""
+    from hypothesis import given, settings
+
+    @settings(max_examples=40, deadline=None, database=None)
+    @given(convolutions("torch", ndim=2, domain=["depthwise", "shared-kernel", "odd-kernels", "square-kernels"]))
+    def check(conv: Any) -> None:
+        x, w = conv.args[0], conv.args[1]
+        k = tuple(w.shape[2:])
+        assert conv.args[6] == x.shape[1] == w.shape[0] and w.shape[1] == 1, (x.shape, w.shape, conv.args[6])
+        assert k[0] == k[1] and k[0] % 2 == 1 and bool((w == w[:1]).all() | w.isnan().all()), w
+
+    check()
+
+
+def test_channels_last_transposed_convolutions() -> None:
+    """transposed=True with a channels-last convention: TensorFlow's conv2d_transpose filter layout."""
+    from hypothesis import given, settings
+
+    from tests.broken.conventions import nhwc_hwio_transposed
+
+    @settings(max_examples=20, deadline=None, database=None)
+    @given(convolutions("nhwc-hwio", ndim=2, transposed=True))
+    def check(conv: Any) -> None:
+        assert_matches(conv, nhwc_hwio_transposed(*conv.args))
+
+    check()
