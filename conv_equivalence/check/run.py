@@ -17,24 +17,19 @@ from __future__ import annotations
 
 import dataclasses
 import time
-import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from conv_equivalence.check import facets as fct
+from conv_equivalence.check.cascade import Base, early, explain, find_base, on_failing_base, plains_own
 from conv_equivalence.check.conventions import dtypes as convention_dtypes
 from conv_equivalence.check.conventions import layouts as convention_layouts
-from conv_equivalence.check.facets import Case, Facet
-from conv_equivalence.check.judge import Failure, Unusable, judge, one_line
+from conv_equivalence.check.judge import Unusable
 from conv_equivalence.check.options import CheckOptions, UsageError
 from conv_equivalence.check.result import FAILING, CheckResult, FacetResult, short
 from conv_equivalence.check.runner import LoadFailed, Runner, Target
+from conv_equivalence.check.search import MIN_CHECKED, search
 
-MIN_CHECKED = 10
-"""``plain`` must check at least this many examples (not declined) to pass: a run that checked
-almost nothing is not a pass."""
-CRASH_BUDGET = 25
-"""Crashes one facet may shrink through (each costs a fresh worker) before its smallest so far is kept."""
 FEATURE_SHARE = 3
 """The facets that add one feature to ``plain`` search a third of the profile's examples (at least
 20): ``plain`` and ``combined`` already cover their ground, and a narrow domain needs fewer draws.
@@ -44,238 +39,6 @@ padding out of its sums got past ``nonfinite`` under 3 to 6 of 30 seeds. ``--exa
 facet's count."""
 WHOLE_COUNT = ("plain", "combined", "grad", "nonfinite", "nonfinite-crossed", "output-padding", "padding-mode")
 """The facets that search the profile's whole count (see `FEATURE_SHARE`)."""
-SHRINK_BUDGET = 30.0
-"""Seconds one facet may spend after its first failure before its smallest counterexample so far is kept."""
-DECLINE_SHARE = 4
-"""A facet stops drawing once its declined examples reach this multiple of its example count: left to
-itself Hypothesis keeps drawing until it is 99% sure that fewer than 1% of draws are valid (458 draws
-with none valid, 100 more for each valid one), every draw a call of the implementation."""
-
-
-class _StopFacet(BaseException):
-    """Ends a facet's search at once (a timeout, or a budget spent); Hypothesis lets it through."""
-
-
-def _search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, convention: str, settings_: Any,
-            seed: int | None, known: Callable[[Any], Any],
-            explains: Callable[[Case], str | None] = lambda case: None, probe: bool = False,
-            folds: Callable[[Case, Failure], bool] = lambda case, failure: False) -> FacetResult:
-    """One facet's Hypothesis search: counts, the first failure shrunk and minimised. ``explains`` puts a first
-    failure down to a more basic facet (``explained``); ``folds`` says which failures are a known one (the
-    failing base's own), so that the search goes on looking for another."""
-    from hypothesis import given, reject, settings
-    from hypothesis import seed as hypothesis_seed
-    from hypothesis.errors import Flaky, Unsatisfiable
-    from hypothesis.reporting import with_reporter
-
-    result = FacetResult(facet.name)
-    failures: list[tuple[Case, Failure]] = []
-    first_failure = [0.0]
-    crashes = [0]
-    flaky = [False]
-    explained: list[str | None] = [None]  # the more basic facet a failure was put down to
-
-    def body(case: Case) -> None:
-        if known(case.problem) is not None:
-            reject()
-        reply = runner.call(case.call_data())
-        if reply["kind"] == "usage":
-            raise Unusable(reply["message"])
-        result.warnings.update(reply.get("warnings", ()))
-        uses = facet.exercises(case)
-        searching = not failures  # after the first failure the calls are shrinking steps, not examples checked
-        if reply["kind"] == "declined":
-            if searching:
-                result.declined += 1
-                result.declined_feature += uses
-                result.declined_reasons[one_line(reply["message"])] += 1
-            if result.declined >= DECLINE_SHARE * budget and not failures:
-                raise _StopFacet
-            reject()
-        if searching:
-            result.examples += 1
-            result.exercised += uses
-        failure = judge(case, reply, precision, convention)
-        if failure is None or (not failures and folds(case, failure)):
-            return
-        if not failures and failure.part == "output":
-            basic = explains(case)
-            if basic is not None:  # fails as a more basic facet does already: no need to shrink it
-                explained[0] = basic
-                raise _StopFacet
-        failures.append((case, failure))
-        if probe:  # only whether it fails
-            raise _StopFacet
-        first_failure[0] = first_failure[0] or time.perf_counter()
-        crashes[0] += failure.kind == "crash"
-        if (failure.kind == "timeout" or crashes[0] > CRASH_BUDGET
-                or time.perf_counter() - first_failure[0] > SHRINK_BUDGET):
-            raise _StopFacet
-        raise AssertionError(failure.message)
-
-    profile = settings(settings_, database=None, print_blob=False, report_multiple_bugs=False)
-    budget = profile.max_examples
-    test = given(fct.cases(facet, opts))(body)
-    if seed is None and profile.derandomize:
-        # Derandomised by the facet's name, not by this function's source (Hypothesis's default), so
-        # that an edit here does not change which examples every verdict rests on.
-        seed = zlib.crc32(facet.name.encode())
-    test = settings(profile, derandomize=False)(hypothesis_seed(seed)(test)) if seed is not None else settings(profile)(test)
-    start = time.perf_counter()
-    stopped = False
-    with with_reporter(lambda value: None):
-        try:
-            test()
-        except _StopFacet:
-            stopped = True
-        except Unsatisfiable:
-            pass
-        except Flaky:  # the same call failed once and not again: the implementation keeps state or is random
-            flaky[0] = True
-        except AssertionError:
-            pass
-    result.seconds = time.perf_counter() - start
-    if explained[0] and not failures:
-        result.status, result.note = "explained", f"fails as {explained[0]} does once its own feature is taken out"
-    elif failures:
-        case, failure = min(failures, key=lambda cf: cf[0].size) if stopped else failures[-1]
-        if failure.kind != "timeout" and not probe:
-            case, failure = _minimize(case, failure, facet, runner, precision, convention, known)
-        result.counterexample, result.failure, result.status = case, failure, failure.status
-        result.note = failure.headline
-        if flaky[0]:
-            result.note = f"not deterministic (the failing call passed when repeated): {failure.headline}"
-    elif result.examples == 0 and result.declined:
-        result.status = "declined"
-    elif result.examples == 0:
-        result.status, result.note = "skipped", "no example fits the declared limits"
-    if result.declined:
-        reason, _ = result.declined_reasons.most_common(1)[0]
-        result.note = result.note or f"{'every example' if result.status == 'declined' else 'some'} declined: {reason}"
-    return result
-
-
-def _minimize(case: Case, failure: Failure, facet: Facet, runner: Runner, precision: str, convention: str,
-              known: Callable[[Any], Any]) -> tuple[Case, Failure]:
-    """`conv_equivalence.check.minimize` on the shrunk counterexample, keeping the failure's kind."""
-    from conv_equivalence.check.minimize import minimize
-
-    seen: dict[int, Failure] = {id(case): failure}
-
-    def fails(candidate: Case) -> bool:
-        found = judge(candidate, runner.call(candidate.call_data()), precision, convention)
-        if found is not None and found.kind == failure.kind:
-            seen[id(candidate)] = found
-            return True
-        return False
-
-    smallest = minimize(case, fails, lambda c: facet.contains(c) and known(c.problem) is None)
-    return smallest, seen[id(smallest)]
-
-
-@dataclasses.dataclass(frozen=True)
-class Base:
-    """What a facet adds its feature to: ``plain``'s dtype and options, or, when ``plain`` fails, the nearest
-    variation of it that passes (`_find_base`), described for the table and the JSON."""
-
-    dtype: str
-    opts: fct.Options
-    description: str = "plain"
-
-
-def _plains_own(results: dict[str, FacetResult], current: Base, first: Base) -> Callable[[Case, Failure], bool]:
-    """From a rebased base, a facet that draws plain's own dtype too (``nonfinite-crossed`` draws every floating
-    dtype) meets plain's defect there: a failure of plain's kind in plain's dtype is plain's, passed over."""
-    plain = results.get("plain")
-    if current is first or plain is None or plain.failure is None:
-        return lambda case, failure: False
-    kind = plain.failure.kind
-    return lambda case, failure: case.problem.dtype == first.dtype and failure.kind == kind
-
-
-def _on_failing_base(rebased: FacetResult, facet: Facet, first: Base, plain: FacetResult, runner: Runner,
-                     precision: str, convention: str, settings_: Any, seed: int | None,
-                     known: Callable[[Any], Any]) -> FacetResult:
-    """A facet checked from a rebased base (``plain`` fails) is tried on the failing base too: its failures of
-    plain's own kind are plain's and are passed over; one of another kind (an exception where plain had wrong
-    values, a wrong shape) is this facet's, reported with the base it was found on."""
-    if plain.failure is None:
-        return rebased
-    kind = plain.failure.kind
-    there = _search(facet, first.opts, runner, precision, convention, settings_, seed, known,
-                    folds=lambda case, failure: failure.kind == kind)
-    if there.status not in FAILING:
-        return rebased
-    there.base = f"plain, {first.dtype} (which fails; from {rebased.base}, which passes, this facet passed)"
-    there.note = f"on plain's failing base: {there.note}"
-    there.examples += rebased.examples
-    return there
-
-
-def _same_failure(found: Failure | None, basic: FacetResult) -> bool:
-    """Whether ``found`` fails the way ``basic`` failed (the same kind: values, raised, shape, ...)."""
-    return found is not None and (basic.failure is None or found.kind == basic.failure.kind)
-
-
-def _early(results: dict[str, FacetResult], basics: list[Facet], bases: dict[str, Base], runner: Runner,
-           base: Base, precision: str, convention: str) -> Callable[[Case], str | None]:
-    """Whether a facet's first failing example, without the facet's own feature, fails in the same way in one
-    of the ``basics`` that failed already from the same base (then the facet is ``explained`` without shrinking)."""
-    failed = [b for b in basics if b.name in results and results[b.name].status in FAILING
-              and bases[b.name].description == base.description]
-
-    def explains(case: Case) -> str | None:
-        for basic in failed:
-            b = bases[basic.name]
-            projected = fct.project(case, b.dtype, b.opts, basic.owns)
-            if projected is not None and basic.contains(projected) and _same_failure(
-                    judge(projected, runner.call(projected.call_data()), precision, convention), results[basic.name]):
-                return basic.name
-        return None
-
-    return explains
-
-
-def _explain(results: dict[str, FacetResult], facets: list[Facet], runner: Runner,
-             bases: dict[str, Base], precision: str, convention: str, on_failing_base: set[str]) -> None:
-    """Mark ``explained`` the failing facets whose counterexample, without the facet's own feature,
-    fails in the same way inside a more basic facet that failed too, checked from the same base (or found
-    on plain's failing base, where the counterexample is in that base's dtype)."""
-    for i, facet in enumerate(facets):
-        r = results[facet.name]
-        if facet.name == "double-grad" and results.get("grad") and results["grad"].status in FAILING and \
-                r.failure is not None and not r.failure.part.startswith("double"):
-            r.status, r.note = "explained", "fails as grad does: its first-order backward"
-            continue
-        if facet.name == "plain" or r.status not in FAILING or r.counterexample is None or \
-                (r.failure is not None and r.failure.part != "output"):
-            continue  # a backward's own failure is not explained by a forward's
-        b = bases[facet.name]
-        if b.description != "plain" and "plain" in results and results["plain"].status in FAILING:
-            # the base passed its probe, yet this example without its feature fails there as plain does
-            projected = fct.project(r.counterexample, b.dtype, b.opts, frozenset())
-            if projected is not None and _same_failure(judge(projected, runner.call(projected.call_data()), precision,
-                                                             convention), results["plain"]):
-                r.status = "explained"
-                r.note = f"fails as plain does once its own feature is taken out (from its base, {b.description}, too)"
-                continue
-        for basic in facets[:i]:
-            if results[basic.name].status not in FAILING or not facet.explained_by(basic):
-                continue
-            if not (bases[basic.name].description == bases[facet.name].description or (
-                    basic.name in on_failing_base and r.counterexample.problem.dtype == bases[basic.name].dtype)):
-                continue
-            b = bases[basic.name]
-            projected = fct.project(r.counterexample, b.dtype, b.opts, basic.owns)
-            if projected is None or not basic.contains(projected):
-                continue
-            failure = judge(projected, runner.call(projected.call_data()), precision, convention)
-            if _same_failure(failure, results[basic.name]):
-                r.status = "explained"
-                r.note = f"fails as {basic.name} does once its own feature is taken out"
-                break
-
-
 def check_conv(fn: Callable[..., Any] | str, ndim: int | None = None, *, options: CheckOptions | None = None,
                raise_on_failure: bool = True, **changes: Any) -> CheckResult:
     """Check ``fn`` (a callable, or a ``MODULE:ATTR``/``FILE.py:ATTR`` spec) facet by facet; raise
@@ -365,14 +128,14 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int | None = None, *, options
         bases: dict[str, Base] = {}
         first = Base(base, opts)
         unrebased = {f.name: f for f in facets}
-        on_failing_base: set[str] = set()
+        found_on_plains_base: set[str] = set()
         current = first
         for index in range(len(facets)):
             facet = facets[index]
             if (facet.name != "plain" and results.get("plain") and results["plain"].status in FAILING
                     and current is first):
                 # A defect of plain must not hide the others: check from the nearest variation of it that passes.
-                found = _find_base(results, reference.capabilities, opts, allowed, runner, settings_, seed,
+                found = find_base(results, reference.capabilities, opts, allowed, runner, settings_, seed,
                                    reference.known_issue, convention)
                 if found is None:
                     notes.append("note: plain fails, and no variation of it passes (bias given, parameters as ints or "
@@ -383,7 +146,7 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int | None = None, *, options
                     rebuilt = {f.name: f for f in fct.build(reference.capabilities, found.opts, found.dtype)}
                     if results["plain"].failure is None:  # declined, not failed: its domain is the base's
                         declined = results["plain"]
-                        results["plain"] = _search(rebuilt["plain"], found.opts, runner, opts.precision, convention,
+                        results["plain"] = search(rebuilt["plain"], found.opts, runner, opts.precision, convention,
                                                    settings_, seed, reference.known_issue)
                         results["plain"].base = found.description
                         notes.append(f"note: plain declined {declined.declined} of its examples ({short(declined.note, 80)}); "
@@ -410,18 +173,18 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int | None = None, *, options
                                                   settings_.max_examples)
                 results[facet.name].base = current.description
                 continue
-            r = _search(facet, bases[facet.name].opts, runner, prec, convention, settings_ if whole else narrow, seed,
+            r = search(facet, bases[facet.name].opts, runner, prec, convention, settings_ if whole else narrow, seed,
                         reference.known_issue,
-                        _early(results, [b for b in facets[:index] if facet.explained_by(b)], bases, runner,
-                               bases[facet.name], prec, convention), folds=_plains_own(results, current, first))
+                        early(results, [b for b in facets[:index] if facet.explained_by(b)], bases, runner,
+                               bases[facet.name], prec, convention), folds=plains_own(results, current, first))
             r.base = bases[facet.name].description
             if current is not first and current.description != "plain" and r.status not in FAILING \
                     and not facet.name.startswith("dtype:"):
-                r = _on_failing_base(r, unrebased[facet.name], first, results["plain"], runner, prec, convention,
+                r = on_failing_base(r, unrebased[facet.name], first, results["plain"], runner, prec, convention,
                                      narrow, seed, reference.known_issue)
                 if r.status in FAILING:  # found on plain's base: explained against it, as that base's facet
                     bases[facet.name], facets[index] = first, unrebased[facet.name]
-                    on_failing_base.add(facet.name)
+                    found_on_plains_base.add(facet.name)
             if facet.name in ("grad", "double-grad") and r.failure is not None and r.failure.part == "output":
                 r.note = f"the forward fails (no backward reached): {r.note}"  # found here, but a forward defect
             if facet.name == "plain" and r.status in ("pass", "declined", "skipped") and r.examples < MIN_CHECKED:
@@ -435,8 +198,8 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int | None = None, *, options
                 r.note = (f"only {r.exercised} checked example(s) used {facet.name}, {r.declined_feature} that did "
                           f"were declined: {r.declined_reasons.most_common(1)[0][0]}")
             results[facet.name] = r
-        _explain(results, [f for f in facets if f.name in results], runner, bases, opts.precision, convention,
-                 on_failing_base)
+        explain(results, [f for f in facets if f.name in results], runner, bases, opts.precision, convention,
+                 found_on_plains_base)
     except Unusable as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -461,33 +224,6 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int | None = None, *, options
     if raise_on_failure and result.verdict == "fail":
         raise AssertionError(result.report())
     return result
-
-
-BASE_VARIATIONS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("bias given", {"bias_always": True}), ("parameters as ints", {"forms": "int"}),
-    ("parameters as tuples", {"forms": "tuple"}), ("a batch of one", {"single_batch": True}),
-    ("padding 'same'", {"same_only": True}))
-"""The variations of ``plain`` tried, nearest first, when it fails: each alone in its dtype, then each other dtype
-alone, then each variation in the next dtype (float32 after float64)."""
-
-
-def _find_base(results: dict[str, FacetResult], reference: Any, opts: fct.Options, allowed: list[str], runner: Runner,
-               settings_: Any, seed: int | None, known: Callable[[Any], Any], convention: str) -> Base | None:
-    """The nearest variation of a failing ``plain`` that passes (`BASE_VARIATIONS`, other dtypes), or ``None``;
-    each is probed with ``plain``'s search on its own, stopping at its first failure."""
-    failing = fct.base_dtype(allowed)
-    others = [d for d in fct.BASE_PREFERENCE if d in allowed and d != failing]
-    variations = [(n, c) for n, c in BASE_VARIATIONS if not (opts.transposed and "same_only" in c)]
-    tries: list[tuple[str, dict[str, Any], str]] = [(failing, changes, name) for name, changes in variations]
-    tries += [(d, {}, d) for d in others]
-    tries += [(d, changes, f"{name}, {d}") for d in others[:1] for name, changes in variations]
-    for dtype, changes, description in tries:
-        variant = dataclasses.replace(opts, **changes)
-        plain = next(f for f in fct.build(reference, variant, dtype) if f.name == "plain")
-        probe = _search(plain, variant, runner, variant.precision, convention, settings_, seed, known, probe=True)
-        if probe.status == "pass" and probe.examples >= MIN_CHECKED:
-            return Base(dtype, variant, description)
-    return None
 
 
 def _real_layers(shapes: Iterable[str] | None, shapes_from: str | None, input_size: str | None,
