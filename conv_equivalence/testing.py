@@ -32,7 +32,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from conv_equivalence.check import conventions
+from conv_equivalence.check import conventions, drawing
 from conv_equivalence.check import facets as fct
 from conv_equivalence.problem import ConvProblem
 
@@ -191,7 +191,7 @@ def _draw(convention: str, transposed: bool, nd: int, dtypes: tuple[str, ...], v
                           nonfinite="nonfinite" in kinds, depthwise="depthwise" in declared,
                           shared_kernel="shared-kernel" in declared, odd_kernels="odd-kernels" in declared,
                           square_kernels="square-kernels" in declared)
-    return fct.cases(facet, options).map(lambda case: Convolution(case, convention, device, facet, options))
+    return drawing.cases(facet, options).map(lambda case: Convolution(case, convention, device, facet, options))
 
 
 def real_convolutions(convention: str = "torch", *, shapes: Iterable[str] | None = None, ndim: int = 2,
@@ -341,7 +341,7 @@ def _smallest(conv: Convolution, function: Callable[..., Any], precision: str, k
                     "empty-batch", "nonfinite", "output-padding")
         for feature in (None, *features):  # the plainest projection that still fails, then one feature kept
             keep = frozenset() if feature is None else frozenset({feature})
-            projected = fct.project(case, base, conv.options, keep)
+            projected = drawing.project(case, base, conv.options, keep)
             if projected is not None and allowed(projected) and fails(projected):
                 case = projected
                 break

@@ -357,7 +357,8 @@ def test_a_callable_that_cannot_be_pickled_runs_in_a_forked_worker() -> None:
 def test_projection_writes_features_into_the_arrays(transposed: bool) -> None:
     import numpy as np
 
-    from conv_equivalence.check.facets import Case, Options, project
+    from conv_equivalence.check.drawing import project
+    from conv_equivalence.check.facets import Case, Options
     from conv_equivalence.oracle import solve
     from conv_equivalence.problem import ConvProblem, ConvSpec
 

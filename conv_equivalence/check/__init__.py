@@ -1,10 +1,12 @@
 """`check`: a verdict on a user's own convolution, facet by facet, with shrunk counterexamples.
 
-Pipeline: `facets` (what each facet draws) -> `runner` (the user's callable in a child process,
-through a calling convention from `conventions`) -> `judge` (the reply against the oracle within
-the tolerance) -> `minimize` and `realsize` (smallest counterexample; real-size boundaries from the
-`shapes` tables) -> `reproduce` and `render` (a standalone snippet, the text a person reads).
-`run.check_conv` ties them together, `options` holds what it is asked, `result` what it returns.
+Pipeline: `facets` (what each facet draws) and `drawing` (its examples) -> `search` (one facet's
+Hypothesis search) -> `runner` (the user's callable in a child process, through a calling convention
+from `conventions`) -> `judge` (the reply against the oracle within the tolerance) -> `minimize` and
+`realsize` (smallest counterexample; real-size boundaries from the `shapes` tables) -> `cascade` (the
+base each facet is checked from, what explains a failure) -> `reproduce` and `render` (a standalone
+snippet, the text a person reads). `run.check_conv` ties them together, `options` holds what it is
+asked, `result` what it returns.
 """
 
 from __future__ import annotations

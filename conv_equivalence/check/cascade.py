@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from conv_equivalence.check import drawing
 from conv_equivalence.check import facets as fct
 from conv_equivalence.check.facets import Case, Facet
 from conv_equivalence.check.judge import Failure, judge
@@ -75,7 +76,7 @@ def early(results: dict[str, FacetResult], basics: list[Facet], bases: dict[str,
     def explains(case: Case) -> str | None:
         for basic in failed:
             b = bases[basic.name]
-            projected = fct.project(case, b.dtype, b.opts, basic.owns)
+            projected = drawing.project(case, b.dtype, b.opts, basic.owns)
             if projected is not None and basic.contains(projected) and same_failure(
                     judge(projected, runner.call(projected.call_data()), precision, convention), results[basic.name]):
                 return basic.name
@@ -101,7 +102,7 @@ def explain(results: dict[str, FacetResult], facets: list[Facet], runner: Runner
         b = bases[facet.name]
         if b.description != "plain" and "plain" in results and results["plain"].status in FAILING:
             # the base passed its probe, yet this example without its feature fails there as plain does
-            projected = fct.project(r.counterexample, b.dtype, b.opts, frozenset())
+            projected = drawing.project(r.counterexample, b.dtype, b.opts, frozenset())
             if projected is not None and same_failure(judge(projected, runner.call(projected.call_data()), precision,
                                                              convention), results["plain"]):
                 r.status = "explained"
@@ -114,7 +115,7 @@ def explain(results: dict[str, FacetResult], facets: list[Facet], runner: Runner
                     basic.name in on_failing_base and r.counterexample.problem.dtype == bases[basic.name].dtype)):
                 continue
             b = bases[basic.name]
-            projected = fct.project(r.counterexample, b.dtype, b.opts, basic.owns)
+            projected = drawing.project(r.counterexample, b.dtype, b.opts, basic.owns)
             if projected is None or not basic.contains(projected):
                 continue
             failure = judge(projected, runner.call(projected.call_data()), precision, convention)

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from conv_equivalence.check import drawing
 from conv_equivalence.check import facets as fct
 from conv_equivalence.check.cascade import Base, early, explain, find_base, on_failing_base, plains_own
 from conv_equivalence.check.conventions import dtypes as convention_dtypes
@@ -114,7 +115,7 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int | None = None, *, options
         settings_ = settings(settings_, max_examples=examples)
     narrow = settings_ if examples is not None else settings(
         settings_, max_examples=max(20, settings_.max_examples // FEATURE_SHARE))
-    notes = [note for note in [fct.domain_note(opts)] if note]
+    notes = [note for note in [drawing.domain_note(opts)] if note]
     if device == "cuda" and precision == "exact" and "float32" in allowed:
         notes.append("note: on CUDA float32 is checked at TF32 precision (torch.backends.cudnn.allow_tf32)")
     start = time.perf_counter()

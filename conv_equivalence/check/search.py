@@ -9,6 +9,7 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
+from conv_equivalence.check import drawing
 from conv_equivalence.check import facets as fct
 from conv_equivalence.check.facets import Case, Facet
 from conv_equivalence.check.judge import Failure, Unusable, judge, one_line
@@ -91,7 +92,7 @@ def search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, conv
 
     profile = settings(settings_, database=None, print_blob=False, report_multiple_bugs=False)
     budget = profile.max_examples
-    test = given(fct.cases(facet, opts))(body)
+    test = given(drawing.cases(facet, opts))(body)
     if seed is None and profile.derandomize:
         # Derandomised by the facet's name, not by this function's source (Hypothesis's default), so
         # that an edit here does not change which examples every verdict rests on.
