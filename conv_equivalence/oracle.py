@@ -290,7 +290,7 @@ def _check_signal_args(in1: object, in2: object, mode: str) -> tuple[np.ndarray,
     if a.ndim != v.ndim:
         raise ValueError(f"in1 and in2 must have the same number of dimensions, got {a.ndim} and {v.ndim}")
     for name, array in (("in1", a), ("in2", v)):
-        if array.ndim == 0 or array.size == 0:
+        if array.size == 0:
             raise ValueError(f"{name} cannot be empty (as in scipy.signal), got shape {array.shape}")
     full = math.prod(m + n - 1 for m, n in zip(a.shape, v.shape))
     if full > MAX_ELEMENTS:
@@ -345,9 +345,12 @@ def convolve(in1: object, in2: object, mode: str = "full") -> np.ndarray:
     N-dimensional, both inputs of the same rank. ``full`` has shape ``n1 + n2 - 1`` per axis;
     ``same`` the shape of ``in1``, centred on the full result as scipy centres it;
     ``valid`` the ``|n1 - n2| + 1`` samples that need no zero padding (one input must be at
-    least as large as the other in every dimension). Empty inputs raise ``ValueError``, as in scipy.
+    least as large as the other in every dimension). Two 0-d inputs give their product; empty inputs
+    raise ``ValueError``, as in scipy.
     """
     a, v = _check_signal_args(in1, in2, mode)
+    if a.ndim == 0:  # two numbers: their product, in every mode (as scipy answers)
+        return (a.astype(_computing_dtype(a, v, None, 1)) * v).astype(_computing_dtype(a, v, None, 1))
     return _slice_mode(_full_convolution(a, v), a.shape, v.shape, mode)
 
 
@@ -358,6 +361,8 @@ def correlate(in1: object, in2: object, mode: str = "full") -> np.ndarray:
     for complex input, conjugated. Modes and empty inputs as in `convolve`.
     """
     a, v = _check_signal_args(in1, in2, mode)
+    if a.ndim == 0:
+        return convolve(a, np.conj(v) if v.dtype.kind == "c" else v, mode)
     reversed_conj = np.flip(np.conj(v) if v.dtype.kind == "c" else v, axis=tuple(range(v.ndim)))
     return _slice_mode(_full_convolution(a, reversed_conj), a.shape, v.shape, mode)
 

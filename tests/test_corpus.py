@@ -146,6 +146,9 @@ def facet_example(facet: str, member: Member) -> ConvProblem:
         batch, c_in, c_out, spatial, kernel = 1, 3, 4, (40, 37), (3, 2)
     elif facet == "output-padding":
         kw.update(stride=(2, 2), output_padding=(1, 1))
+    elif facet == "nonfinite-crossed":  # NaN/inf with groups, stride, padding and dilation
+        c_in, c_out, groups = 4, 4, 2
+        kw.update(stride=(2, 2), padding=(2, 2) if equal else (1, 2), dilation=(1, 1) if equal else (1, 2))
     elif facet == "combined":  # everything at once: groups, stride, padding, dilation, bias, NaN/inf, channels-last
         c_in, c_out, groups, layout = 4, 4, 2, "channels_last"
         kw.update(stride=(2, 2), padding=(1, 1) if equal else (1, 2), dilation=(1, 1) if equal else (1, 2))
@@ -160,7 +163,7 @@ def facet_example(facet: str, member: Member) -> ConvProblem:
     x = _values(rng, (batch, c_in, *spatial), dtype)
     w = _values(rng, w_shape, dtype)
     bias = _values(rng, (c_out,), dtype) if facet in ("bias", "combined") or "--bias-always" in member.options else None
-    if facet in ("nonfinite", "combined"):
+    if facet in ("nonfinite", "nonfinite-crossed", "combined"):
         x[0, 0, 1, 1], x[1, 1, 2, 3], x[0, 1, 3, 0] = np.inf, np.nan, -np.inf
         w[0, 0, 0, 1] = np.inf
     return ConvProblem(spec, x, w, bias, dtype=dtype, layout=layout)

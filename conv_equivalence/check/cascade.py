@@ -36,7 +36,7 @@ def plains_own(results: dict[str, FacetResult], current: Base, first: Base) -> C
     """From a rebased base, a facet that draws plain's own dtype too (``nonfinite-crossed`` draws every floating
     dtype) meets plain's defect there: a failure of plain's kind in plain's dtype is plain's, passed over."""
     plain = results.get("plain")
-    if current is first or plain is None or plain.failure is None:
+    if current is first or current.description == "plain" or plain is None or plain.failure is None:
         return lambda case, failure: False
     kind = plain.failure.kind
     return lambda case, failure: case.problem.dtype == first.dtype and failure.kind == kind

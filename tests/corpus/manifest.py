@@ -20,7 +20,7 @@ HERE = Path(__file__).parent
 
 FACETS = ("plain", "stride", "padding", "padding-strings", "dilation", "groups", "bias",
           "dtype:float32", "dtype:float16", "dtype:bfloat16", "dtype:int64", "dtype:complex64", "dtype:complex128",
-          "layout:channels_last", "layout:strided", "empty-batch", "nonfinite", "large", "combined")
+          "layout:channels_last", "layout:strided", "empty-batch", "nonfinite", "nonfinite-crossed", "large", "combined")
 TRANSPOSED_FACETS = tuple(f for f in FACETS if f != "padding-strings") + ("output-padding",)
 EXTRA_FACETS = {"grad": ("grad",), "layer": ("padding-mode", "grad")}
 """Facets a member's expectations name only where asked (``verdict(extra=...)``): the backward, and a
@@ -128,6 +128,7 @@ CORPUS: tuple[Member, ...] = (
     Member(
         "im2col_numpy", "im2col_numpy.py", "conv2d", "numpy", 2, False, (),
         verdict(
+            nonfinite_crossed=_explained("dilation"),
             padding_strings=Expect("fail", "_pair('same') is a tuple of four characters: `ph, pw = padding` raises ValueError"),
             dilation=Expect("fail", "dilation is never used: the output size and the columns are those of dilation 1"),
             groups=Expect("fail", "w.reshape(F, -1) has C/groups*HH*WW columns against C*HH*WW im2col rows: matmul raises"),
@@ -139,6 +140,7 @@ CORPUS: tuple[Member, ...] = (
     Member(
         "unfold_matmul", "unfold_matmul.py", "conv2d", None, 2, False, (),
         verdict(
+            nonfinite_crossed=_explained("groups"),
             padding_strings=Expect("fail", "'same' pads d*(k-1)//2 on both sides: one sample short for an even dilated kernel"),
             groups=Expect("fail", "weight.view(F, -1) has C/groups*KH*KW columns against C*KH*KW unfold rows: matmul raises"),
             dtype_int64=Expect("declined", "torch's F.unfold raises NotImplementedError for int64 "
@@ -151,6 +153,7 @@ CORPUS: tuple[Member, ...] = (
     Member(
         "unfold_matmul_transpose", "unfold_matmul_transpose.py", "conv_transpose2d", None, 2, True, (),
         verdict(
+            nonfinite_crossed=_explained("groups"),
             transposed=True,
             groups=Expect("fail", "weight.view(C_in, -1) makes C_out/groups output channels, not C_out"),
             output_padding=Expect("fail", "output_padding is never used: the output is output_padding samples short"),
@@ -164,6 +167,7 @@ CORPUS: tuple[Member, ...] = (
     Member(
         "fft_conv", "fft_conv.py", "fft_conv2d", None, 2, False, ("--precision", "fft"),
         verdict(
+            nonfinite_crossed=Expect("skipped", "declared --precision fft: NaN/inf need not propagate"),
             # torch 2.14 raises NotImplementedError there instead, which the check takes as declining
             dtype_float16=Expect("fail", "torch.fft on the CPU raises RuntimeError 'Unsupported dtype Half'") if _TORCH < (2, 14)
             else Expect("declined", "torch.fft on the CPU raises NotImplementedError for Half (torch >= 2.14)"),
@@ -181,6 +185,7 @@ CORPUS: tuple[Member, ...] = (
     Member(
         "nhwc_hwio", "nhwc_hwio.py", "conv2d_nhwc", "nhwc-hwio", 2, False, ("--bias-always",),
         verdict(
+            nonfinite_crossed=_explained("groups"),
             groups=Expect("fail", "the windows take the weight's C/groups channels from the start of the input "
                                   "for every output channel: groups are silently ignored"),
             dtype_bfloat16=NO_NUMPY_BFLOAT16,
@@ -198,15 +203,18 @@ CORPUS: tuple[Member, ...] = (
             layout_strided=NO_JAX_LAYOUT,
             nonfinite=Expect("fail", "XLA leaves the zero padding out of the sum: a NaN or inf weight over the padding "
                                      "gives a finite or infinite value where torch multiplies it by the padded 0 (NaN)"),
-            combined=Expect("fail", "JAX's grouped convolution leaks a non-finite input into the other groups (the "
-                                    "jax.lax backend's known issue jax-cpu-grouped-conv-mixes-groups): only combined "
-                                    "draws groups together with NaN/inf"),
+            nonfinite_crossed=Expect("fail", "JAX's grouped convolution leaks a non-finite input into the other "
+                                             "groups (the jax.lax backend's known issue jax-cpu-grouped-conv-mixes-groups): "
+                                             "nonfinite-crossed draws groups together with NaN/inf"),
+            combined=_explained("nonfinite-crossed"),
         ),
         inspiration="lax.conv_general_dilated with ('NCHW', 'OIHW', 'NCHW') as Flax and PyTorch ports call it",
     ),
     Member(
         "c_conv", "c_conv.py", "conv2d", "numpy", 2, False, ("--equal-per-axis", "--int-padding"),
         verdict(
+            nonfinite_crossed=Expect("explained", "its examples have padding: from the kernel size on it crashes as "
+                                                  "padding does"),
             padding=Expect("crash", "cconv.c asserts pad < KH && pad < KW: SIGABRT once padding reaches the kernel size"),
             padding_strings=Expect("skipped", "--int-padding: padding strings are not drawn"),
             dtype_complex64=Expect("fail", "np.ascontiguousarray(x, dtype=float64) drops the imaginary part"),
@@ -235,6 +243,7 @@ CORPUS: tuple[Member, ...] = (
         # take seconds each, so the default 10 s per example is raised rather than reported as a timeout.
         "d2l_corr2d", "d2l_corr2d.py", "conv2d", None, 2, False, ("--time-limit", "60"),
         verdict(
+            nonfinite_crossed=_explained("groups"),
             padding=Expect("fail", "F.pad(X, (ph, ph, pw, pw)) pads the last axis by ph: wrong whenever ph != pw"),
             padding_strings=Expect("declined", "padding strings raise NotImplementedError"),
             groups=Expect("fail", "zip(X, K) pairs the first C/groups input channels with every output's kernel"),
@@ -247,6 +256,7 @@ CORPUS: tuple[Member, ...] = (
     Member(
         "onehot_einsum", "onehot_einsum.py", "conv2d", None, 2, False, (),
         verdict(
+            nonfinite_crossed=_explained("nonfinite"),
             nonfinite=Expect("fail", "every input sample meets the one-hot patterns' zeros: inf * 0 = NaN spreads "
                                      "over whole output rows"),
             combined=_explained("nonfinite"),
@@ -263,7 +273,7 @@ CORPUS: tuple[Member, ...] = (
             padding_strings=Expect("declined", "padding strings raise NotImplementedError"),
             groups=Expect("declined", "groups > 1 raise NotImplementedError: the examples that passed had one group"),
         ),
-        declines_in=("groups",),
+        declines_in=("groups", "nonfinite-crossed"),
         inspiration="Triton / CUDA-extension convolutions: a torch.autograd.Function with a hand-written backward",
     ),
     Member(
