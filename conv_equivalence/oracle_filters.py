@@ -67,11 +67,9 @@ def correlate2d(in1: object, in2: object, mode: str = "full", boundary: str = "f
     a, v = _check_signal_args(in1, in2, mode)
     if a.ndim != 2:
         raise ValueError(f"in1 and in2 must be 2-D, got {a.ndim}-D")
-    swapped = mode == "valid" and not all(m >= n for m, n in zip(a.shape, v.shape))
-    if swapped:  # scipy correlates the larger with the smaller and reverses the result
-        a, v = np.conj(v) if v.dtype.kind == "c" else v, np.conj(a) if a.dtype.kind == "c" else a
-    out = np.flip(convolve2d(np.flip(a), np.conj(v) if v.dtype.kind == "c" else v, mode, boundary, fillvalue))
-    return np.flip(np.conj(out) if out.dtype.kind == "c" else out) if swapped else out
+    # 'valid' with in2 the larger is `oracle.correlate`'s (in2 conjugated); scipy conjugates in1 there instead
+    # (the belief correlate2d-valid-is-correlate-valid)
+    return np.flip(convolve2d(np.flip(a), np.conj(v) if v.dtype.kind == "c" else v, mode, boundary, fillvalue))
 
 
 def _origins(origin: object, weights: np.ndarray) -> tuple[int, ...]:

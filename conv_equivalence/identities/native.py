@@ -22,16 +22,12 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from conv_equivalence import oracle, tolerance
+from conv_equivalence import oracle, oracle_filters, tolerance
 from conv_equivalence.backends import DtypeRule
 from conv_equivalence.identities import Identity, IdentityFailure, assert_close, register
 
 OPERAND_DTYPES = ("bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64",
                   "complex64", "complex128")
-SIGNAL_2D_BOUNDARIES = {"fill": "constant", "wrap": "wrap", "symm": "symmetric"}
-NDIMAGE_MODES = {"reflect": "symmetric", "grid-mirror": "symmetric", "mirror": "reflect", "nearest": "edge",
-                 "wrap": "wrap", "grid-wrap": "wrap", "constant": "constant", "grid-constant": "constant"}
-"""Each library's boundary names, by meaning (`oracle.EXTENSIONS`; see `conv_equivalence.boundary`)."""
 
 
 def _values(dtype: str, nonfinite: bool) -> st.SearchStrategy[Any]:
@@ -255,7 +251,7 @@ def signal_2d_cases(draw: st.DrawFn, target: str) -> tuple[np.ndarray, np.ndarra
     assume(np.result_type(a, v) not in (np.dtype(bool), np.dtype(np.float16)))
     if v.dtype.kind == "c" and a.dtype.kind == "f":
         a = np.where(np.isfinite(a), a, 0).astype(a.dtype)
-    boundary = draw(st.sampled_from(sorted(SIGNAL_2D_BOUNDARIES)))
+    boundary = draw(st.sampled_from(sorted(oracle_filters.BOUNDARIES)))
     # fillvalue is cast to the result dtype, so it must be representable there (scipy refuses NaN for integers).
     result = np.result_type(a, v)
     floating = result.kind in "fc"
@@ -280,34 +276,17 @@ def _check_signal_2d(target: str, case: tuple[np.ndarray, np.ndarray, str, str, 
         except ValueError:
             return
         raise IdentityFailure(f"{target}: answered mode='valid' for shapes {a.shape} and {v.shape}", case=case)
-    # The boundary extends in1 by n2 - 1 on each side; 'full' is then the valid correlation (convolution).
-    kernel = np.conj(v) if correlating and v.dtype.kind == "c" else v
-    pads = [(n - 1, n - 1) for n in v.shape]
-
-    def full(x: np.ndarray, k: np.ndarray, fill_value: complex) -> np.ndarray:
-        extended = oracle.extend(_exact_type(x), pads, SIGNAL_2D_BOUNDARIES[boundary], fill_value)
-        flipped = k if correlating else k[::-1, ::-1]
-        return _quiet(lambda: oracle.conv(extended[None, None], _exact_type(flipped)[None, None])[0, 0])
-
-    exact_full = full(a, kernel, fill)
-    magnitude_full = full(_finite_magnitude(a), _finite_magnitude(kernel), abs(fill) if np.isfinite(fill) else 0)
     in1_covers = all(m >= n for m, n in zip(a.shape, v.shape))
     # correlate2d conjugates in1 instead of in2 once it swaps them: the belief correlate2d-valid-is-correlate-valid.
     assume(not (correlating and mode == "valid" and not in1_covers and "c" in (a.dtype.kind, v.dtype.kind)))
-    if mode == "valid":  # no boundary involved: where one operand covers the other
-        plain = oracle.correlate if correlating else oracle.convolve
-        exact = _quiet(lambda: plain(_exact_type(a), _exact_type(v), "valid"))
-        magnitude = _quiet(lambda: plain(_finite_magnitude(a), _finite_magnitude(v), "valid"))
-        got = _quiet(lambda: fn(a, v, mode=mode, boundary=boundary, fillvalue=fill))
-        check_result(target, got, exact, magnitude, min(a.size, v.size), DTYPE_RULE.result(a.dtype, v.dtype), DTYPE_RULE, case)
-        return
-    index: tuple[slice, ...] = (slice(None), slice(None))
-    if mode == "same":  # centred on in1: correlate2d starts at n2 // 2 of the full result, convolve2d at (n2 - 1) // 2
-        starts = [n2 // 2 if correlating else (n2 - 1) // 2 for n2 in v.shape]
-        index = tuple(slice(s, s + n1) for s, n1 in zip(starts, a.shape))
-    result = DTYPE_RULE.result(a.dtype, v.dtype)
+    # The definitions (`oracle_filters`): in1 extended by its boundary, then convolved (correlated) exactly.
+    definition = oracle_filters.correlate2d if correlating else oracle_filters.convolve2d
+    exact = _quiet(lambda: definition(_exact_type(a), _exact_type(v), mode, boundary, fill))
+    magnitude = _quiet(lambda: definition(_finite_magnitude(a), _finite_magnitude(v), mode, boundary,
+                                          abs(fill) if np.isfinite(fill) else 0))
     got = _quiet(lambda: fn(a, v, mode=mode, boundary=boundary, fillvalue=fill))
-    check_result(target, got, exact_full[index], magnitude_full[index], v.size, result, DTYPE_RULE, case)
+    terms = min(a.size, v.size) if mode == "valid" else v.size
+    check_result(target, got, exact, magnitude, terms, DTYPE_RULE.result(a.dtype, v.dtype), DTYPE_RULE, case)
 
 
 register(Identity(
@@ -330,7 +309,7 @@ def ndimage_cases(draw: st.DrawFn, target: str) -> tuple[np.ndarray, np.ndarray,
     w = draw(operand(ndim, ("float64", "float32", "int64"), nonfinite=False))
     origin = tuple(draw(st.integers(-(k // 2), (k - 1) // 2)) for k in w.shape)
     cval = draw(st.sampled_from([0.0, 0.0, 2.0, -1.5]))
-    return x, w, draw(st.sampled_from(sorted(NDIMAGE_MODES))), cval, origin
+    return x, w, draw(st.sampled_from(sorted(oracle_filters.FILTER_MODES))), cval, origin
 
 
 def _check_ndimage(target: str, case: tuple[np.ndarray, np.ndarray, str, float, tuple[int, ...]]) -> None:
@@ -343,20 +322,12 @@ def _check_ndimage(target: str, case: tuple[np.ndarray, np.ndarray, str, float, 
     # (so a NaN or inf input never meets them).
     assume(not near_symmetry_hazard(w.astype(np.float64)))
     assume(np.isfinite(x).all() or (w != 0).all())
-    convolving = target.endswith("convolve")
-    # correlate: out[i] = sum_j w[j] * ext[i + j - (k // 2 + origin)]; convolve = correlate with the flipped
-    # weights and the origin mirrored (-origin, one more for an even length).
-    weights = w[tuple(slice(None, None, -1) for _ in range(w.ndim))] if convolving else w
-    starts = [(-o - (1 - k % 2)) + k // 2 if convolving else k // 2 + o for k, o in zip(w.shape, origin)]
-    pads = [(s, k - 1 - s) for s, k in zip(starts, w.shape)]
-
-    def exact(a: np.ndarray, k: np.ndarray, fill: float) -> np.ndarray:
-        extended = oracle.extend(_exact_type(a).astype(np.float64), pads, NDIMAGE_MODES[mode], fill)
-        return _quiet(lambda: oracle.conv(extended[None, None], k.astype(np.float64)[None, None])[0, 0])
-
+    # The definitions (`oracle_filters`): correlate, or convolve (weights flipped, origin mirrored), exactly.
+    definition = oracle_filters.filter_convolve if target.endswith("convolve") else oracle_filters.filter_correlate
     got = _quiet(lambda: getattr(scipy.ndimage, target.rsplit(".", 1)[1])(x, w, mode=mode, cval=cval, origin=list(origin)))
-    check_result(target, got, exact(x, weights, cval), exact(_finite_magnitude(x), _magnitude(weights), abs(cval)),
-                 w.size, DTYPE_RULE.result(x.dtype, w.dtype), DTYPE_RULE, case)
+    exact = _quiet(lambda: definition(_exact_type(x).astype(np.float64), w.astype(np.float64), mode, cval, origin))
+    magnitude = _quiet(lambda: definition(_finite_magnitude(x), _magnitude(w), mode, abs(cval), origin))
+    check_result(target, got, exact, magnitude, w.size, DTYPE_RULE.result(x.dtype, w.dtype), DTYPE_RULE, case)
 
 
 register(Identity(
