@@ -4,16 +4,19 @@ and then convolved where every sample exists (`oracle.convolve`'s products, noth
 
     convolve2d(a, v, boundary)[k]  = sum_j ext(a)[k - j] * v[j]            ('full': k over n1 + n2 - 1)
     correlate2d(a, v, boundary)    = flip(convolve2d(flip(a), conj(v)))      (so 'same' keeps scipy's placement)
-    filter_correlate(a, w, mode, cval, origin)[i] = sum_j ext(a)[i + j - c] * w[j],  c = len(w) // 2 + origin
+    filter_correlate(a, w, mode, cval, origin)[i] = sum_j ext(a)[i + j - c] * conj(w[j]),  c = len(w) // 2 + origin
 
 ``boundary`` is scipy.signal's ``fill`` (``fillvalue``, any number), ``wrap`` and ``symm`` (half-sample
 mirror), of any width: a kernel longer than the signal wraps or mirrors again. ``mode`` is ndimage's
 (``reflect`` = half-sample, ``mirror`` = whole-sample, ``nearest``, ``wrap``, ``constant`` with ``cval``,
 and the ``grid-`` names). ``filter_convolve`` flips the weights and mirrors the origin as ndimage does
-(an even axis moves one sample further). Weights are never conjugated by the filters.
+(an even axis moves one sample further) and does not conjugate them; ``filter_correlate`` does, as
+scipy.ndimage does since it takes complex weights (``correlate([1j], [1j])`` is 1, ``convolve`` gives -1).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -72,7 +75,7 @@ def correlate2d(in1: object, in2: object, mode: str = "full", boundary: str = "f
     return np.flip(convolve2d(np.flip(a), np.conj(v) if v.dtype.kind == "c" else v, mode, boundary, fillvalue))
 
 
-def _origins(origin: object, weights: np.ndarray) -> tuple[int, ...]:
+def _origins(origin: int | Sequence[int], weights: np.ndarray) -> tuple[int, ...]:
     origins = per_axis(origin, weights.ndim, "origin", minimum=-(2**31))
     for n, o in zip(weights.shape, origins):
         if not -(n // 2) <= o <= (n - 1) // 2:
@@ -82,9 +85,16 @@ def _origins(origin: object, weights: np.ndarray) -> tuple[int, ...]:
 
 
 def filter_correlate(input: object, weights: object, mode: str = "reflect", cval: object = 0.0,
-                     origin: object = 0) -> np.ndarray:
+                     origin: int | Sequence[int] = 0) -> np.ndarray:
     """``scipy.ndimage.correlate``: the output has the input's shape; sample ``i`` is
-    ``sum_j ext(input)[i + j - c] * weights[j]`` with ``c = len(weights) // 2 + origin`` on each axis."""
+    ``sum_j ext(input)[i + j - c] * conj(weights[j])`` with ``c = len(weights) // 2 + origin`` on each axis
+    (complex weights conjugated, as every correlate here and in NumPy and scipy.signal does)."""
+    w = _as_numeric("weights", weights)
+    return _filter(input, np.conj(w) if w.dtype.kind == "c" else w, mode, cval, origin)
+
+
+def _filter(input: object, weights: object, mode: str, cval: object, origin: int | Sequence[int]) -> np.ndarray:
+    """``sum_j ext(input)[i + j - c] * weights[j]``: the weights as given."""
     a, w = _as_numeric("input", input), _as_numeric("weights", weights)
     if a.ndim != w.ndim:
         raise ValueError(f"weights must have the input's rank ({a.ndim}), got {w.ndim}")
@@ -104,10 +114,10 @@ def filter_correlate(input: object, weights: object, mode: str = "reflect", cval
 
 
 def filter_convolve(input: object, weights: object, mode: str = "reflect", cval: object = 0.0,
-                    origin: object = 0) -> np.ndarray:
-    """``scipy.ndimage.convolve``: `filter_correlate` with the weights flipped and the origin mirrored
-    (``-origin``, one further on an even axis)."""
+                    origin: int | Sequence[int] = 0) -> np.ndarray:
+    """``scipy.ndimage.convolve``: the weights flipped (not conjugated) and the origin mirrored (``-origin``,
+    one further on an even axis)."""
     w = _as_numeric("weights", weights)
     origins = _origins(origin, w) if w.size else (0,) * w.ndim
     mirrored = tuple(-o - (1 - n % 2) for n, o in zip(w.shape, origins))
-    return filter_correlate(input, np.flip(w), mode, cval, mirrored)
+    return _filter(input, np.flip(w), mode, cval, mirrored)

@@ -124,6 +124,17 @@ def test_filters_equal_scipy_ndimage(case: tuple[np.ndarray, np.ndarray, tuple[i
         np.testing.assert_array_equal(got, want, err_msg=f"{ours.__name__} mode={mode} origin={origin}")
 
 
+def test_complex_filters_conjugate_in_correlate_only() -> None:
+    """scipy.ndimage.correlate conjugates complex weights (as every correlate does); convolve does not."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(-3, 4, (5, 4)) + 1j * rng.integers(-3, 4, (5, 4))
+    w = rng.integers(-3, 4, (3, 2)) + 1j * rng.integers(-3, 4, (3, 2))
+    for mode in ("reflect", "constant", "wrap"):
+        np.testing.assert_array_equal(filter_correlate(x, w, mode), ndimage.correlate(x, w, mode=mode))
+        np.testing.assert_array_equal(filter_convolve(x, w, mode), ndimage.convolve(x, w, mode=mode))
+    assert filter_correlate(np.array([1j]), np.array([1j]))[0] == 1 and filter_convolve(np.array([1j]), np.array([1j]))[0] == -1
+
+
 def test_zero_dimensional_operands_multiply() -> None:
     """scipy.signal.convolve/correlate of two 0-d arrays is their product (conjugated second for correlate)."""
     assert oracle.convolve(np.array(2), np.array(3)) == signal.convolve(np.array(2), np.array(3)) == 6

@@ -48,7 +48,8 @@ from typing import Any
 
 import numpy as np
 
-CONVENTIONS: tuple[str, ...] = ("torch", "numpy", "jax", "nhwc-hwio", "nhwc-ohwi", "layer")
+CONVENTIONS: tuple[str, ...] = ("torch", "numpy", "jax", "nhwc-hwio", "nhwc-ohwi", "layer", "signal", "signal2d", "filter")
+"""The last three take ``fn(in1, in2, mode[, ...])`` on NumPy arrays (`conv_equivalence.check.signals`)."""
 DEVICES: tuple[str, ...] = ("cpu", "cuda", "mps")
 TORCH_DTYPES = ("float16", "bfloat16", "float32", "float64", "complex64", "complex128", "int64")
 
@@ -382,10 +383,38 @@ def _signature_mismatch(fn: Callable[..., Any], count: int, transposed: bool) ->
     return None
 
 
+def invoke_signal(fn: Callable[..., Any], args: tuple[Any, ...], decline_on: tuple[str, ...]) -> dict[str, Any]:
+    """Call a signal-processing or filter ``fn(in1, in2, mode, ...)`` once on NumPy arrays (`signals`)."""
+    before = [_snapshot(a) for a in args[:2]]
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out = fn(*args)
+        except Exception as exc:  # noqa: BLE001 - the user's exception is the verdict's material
+            kind = "declined" if declines(exc, decline_on) else "raised"
+            return {"kind": kind, "message": f"{type(exc).__name__}: {exc}", "traceback": user_traceback(exc),
+                    "warnings": _warnings(caught)}
+        except SystemExit as exc:
+            return {"kind": "crash", "message": f"the implementation raised SystemExit({exc.code!r})",
+                    "warnings": _warnings(caught)}
+    seconds = time.perf_counter() - start
+    mutated = [name for name, a, b in zip(("in1", "in2"), args, before) if b is not None and _snapshot(a) != b]
+    if isinstance(out, np.generic):  # a NumPy scalar where a 0-d array is meant
+        out = np.asarray(out)
+    if not isinstance(out, np.ndarray):
+        return {"kind": "ok", "out": None, "type": type(out).__module__.split(".")[0] + "." + type(out).__name__,
+                "mutated": mutated, "warnings": _warnings(caught), "seconds": seconds}
+    return {"kind": "ok", "out": out, "type": "numpy.ndarray", "dtype": str(out.dtype), "shape": out.shape,
+            "mutated": mutated, "warnings": _warnings(caught), "seconds": seconds}
+
+
 def invoke(fn: Callable[..., Any], call: dict[str, Any], *, convention: str, transposed: bool, device: str,
            decline_on: tuple[str, ...]) -> dict[str, Any]:
     """Call ``fn`` once (and its backward, given a cotangent) and describe what happened, as plain data
     for the parent process."""
+    if call.get("signal"):
+        return invoke_signal(fn, call["args"], decline_on)
     x, w, b = build(convention, call, device)
     cotangent = call.get("cotangent")
     if cotangent is not None:

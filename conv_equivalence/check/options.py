@@ -81,6 +81,9 @@ class CheckOptions:
     shared_kernel: bool = False
     odd_kernels: bool = False
     square_kernels: bool = False
+    correlate: bool = False
+    modes: tuple[str, ...] | None = None
+    same: str = "scipy"
     shapes: tuple[str, ...] | None = None
     shapes_from: str | None = None
     input_size: str | None = None
@@ -88,6 +91,7 @@ class CheckOptions:
 
     def __post_init__(self) -> None:
         normal = {"dtypes": _strings(self.dtypes, "dtypes"), "only": _strings(self.only, "only"),
+                  "modes": _strings(self.modes, "modes"),
                   "shapes": _strings(self.shapes, "shapes"),
                   "exclude": frozenset(_strings(self.exclude, "exclude") or ()),
                   "decline_on": _strings(self.decline_on, "decline_on") or ()}
@@ -117,6 +121,7 @@ class CheckOptions:
             raise UsageError(f"--examples must be a positive integer, got {self.examples!r}")
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, int)):
             raise UsageError(f"--seed must be an integer, got {self.seed!r}")
+        self._check_signal_options()
         if self.depthwise and "groups" in self.exclude:
             raise UsageError("--depthwise needs groups (a depthwise convolution has groups = channels): leave out "
                              "--exclude groups")
@@ -124,6 +129,34 @@ class CheckOptions:
             raise UsageError("give --shapes or --shapes-from, not both")
         if self.input_size is not None and self.shapes_from is None:
             raise UsageError("--input-size is the sample input of --shapes-from")
+
+    def _check_signal_options(self) -> None:
+        """The signal-processing and filter conventions' own options, and what they cannot take."""
+        from conv_equivalence.check.signals import SAME_RULES, SIGNAL_CONVENTIONS, SIGNAL_MODES
+        from conv_equivalence.oracle_filters import FILTER_MODES
+
+        if self.convention not in SIGNAL_CONVENTIONS:
+            for name, default in (("correlate", False), ("modes", None), ("same", "scipy")):
+                if getattr(self, name) != default:
+                    raise UsageError(f"--{name} is for --convention signal, signal2d or filter, not {self.convention}")
+            return
+        for name, wrong in (("transposed", self.transposed), ("grad", bool(self.grad)), ("device", self.device != "cpu"),
+                            ("depthwise", self.depthwise), ("shapes", self.shapes is not None)):
+            if wrong:
+                raise UsageError(f"--{name} does not apply to --convention {self.convention}")
+        if self.precision not in ("exact", "fft"):
+            raise UsageError(f"--precision for --convention {self.convention} must be exact or fft, got {self.precision!r}")
+        allowed = tuple(FILTER_MODES) if self.convention == "filter" else SIGNAL_MODES
+        bad = [m for m in self.modes or () if m not in allowed]
+        if bad or self.modes == ():
+            raise UsageError(f"--modes for --convention {self.convention} must be among {', '.join(allowed)}; got "
+                             f"{', '.join(bad) or 'none'}")
+        if self.same not in SAME_RULES or (self.same != "scipy" and self.convention != "signal"):
+            raise UsageError(f"--same must be one of {', '.join(SAME_RULES)} (for --convention signal), got {self.same!r}")
+        wrong_dtypes = [d for d in self.dtypes or () if d not in ("float64", "float32", "complex128", "complex64", "int64")]
+        if wrong_dtypes:
+            raise UsageError(f"--dtypes for --convention {self.convention} must be among float64, float32, complex128, "
+                             f"complex64, int64; got {', '.join(wrong_dtypes)}")
 
     def replace(self, **changes: Any) -> CheckOptions:
         """A copy with ``changes``, checked again."""

@@ -35,6 +35,13 @@ def failure_text(result: FacetResult) -> str:
         return "\n".join(lines + real_size_lines(result.real, failure, result.reproduction))
     if case is None or failure is None:
         return "\n".join([*lines, result.note])
+    if hasattr(case, "convention"):  # a signal-processing or filter call (`signals`)
+        from conv_equivalence.check.signals import describe
+
+        lines += ["counterexample:", textwrap.indent(describe(case), "    "), failure.message.rstrip()]  # type: ignore[arg-type]
+        if result.reproduction:
+            lines += ["reproduce (standalone Python):", textwrap.indent(result.reproduction.rstrip(), "    ")]
+        return "\n".join(lines)
     p = case.problem
     params = ", ".join(f"{k}={v!r}" for k, v in case.args.items() if v is not None)
     if p.spec.padding_mode != "zeros":

@@ -8,7 +8,6 @@ import dataclasses
 from collections import Counter
 from typing import Any
 
-from conv_equivalence.check.facets import Case
 from conv_equivalence.check.judge import Failure
 
 STATUSES = ("pass", "fail", "crash", "timeout", "declined", "skipped", "explained")
@@ -26,7 +25,8 @@ class FacetResult:
     declined_feature: int = 0
     """Declined examples that used it."""
     note: str = ""
-    counterexample: Case | None = None
+    counterexample: Any = None
+    """A `facets.Case` (the torch-style conventions) or a `signals.SignalCase` (signal, signal2d, filter)."""
     failure: Failure | None = None
     reproduction: str | None = None
     declined_reasons: Counter[str] = dataclasses.field(default_factory=Counter)
@@ -96,7 +96,8 @@ class CheckResult:
         def entry(f: FacetResult) -> dict[str, Any]:
             data = {"name": f.name, "status": f.status, "examples": f.examples, "declined": f.declined,
                     "note": f.note, "message": None if f.failure is None else f.failure.message,
-                    "counterexample": None if f.counterexample is None or f.real is not None else case_json(f.counterexample),
+                    "counterexample": None if f.counterexample is None or f.real is not None else
+                    f.counterexample.to_json() if hasattr(f.counterexample, "to_json") else case_json(f.counterexample),
                     "reproduction": f.reproduction, "warnings": dict(f.warnings), "base": f.base}
             if f.real is not None:  # shapes, the data's rule and seed, and the boundaries: not megabytes of values
                 data["real_size"] = f.real.to_json()

@@ -30,6 +30,7 @@ from conv_equivalence.check.options import CheckOptions, UsageError
 from conv_equivalence.check.result import FAILING, CheckResult, FacetResult, short
 from conv_equivalence.check.runner import LoadFailed, Runner, Target
 from conv_equivalence.check.search import MIN_CHECKED, search
+from conv_equivalence.check.signals import SIGNAL_CONVENTIONS
 
 FEATURE_SHARE = 3
 """The facets that add one feature to ``plain`` search a third of the profile's examples (at least
@@ -65,6 +66,8 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int | None = None, *, options
     if ndim is not None:
         changes["ndim"] = ndim
     o = (options or CheckOptions()).replace(**changes)
+    if o.convention in SIGNAL_CONVENTIONS:
+        return _check_signal(fn, o, raise_on_failure)
     ndim, transposed, convention, device, precision = o.ndim, o.transposed, o.convention, o.device, o.precision
     dtypes, excluded, only, examples, grad = o.dtypes, o.exclude, o.only, o.examples, o.grad
     limit, seed, decline_on, nondeterministic = o.time_limit, o.seed, o.decline_on, o.nondeterministic
@@ -222,6 +225,33 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int | None = None, *, options
         notes.append("note: no facet passed or failed (every example was declined or skipped): nothing was checked, "
                      "so this is not a pass")
     result = CheckResult(target.label, list(results.values()), notes, time.perf_counter() - start)
+    if raise_on_failure and result.verdict == "fail":
+        raise AssertionError(result.report())
+    return result
+
+
+def _check_signal(fn: Callable[..., Any] | str, o: CheckOptions, raise_on_failure: bool) -> CheckResult:
+    """`check_conv` for the signal-processing and filter conventions (`signals`)."""
+    from conv_equivalence.check import signals
+
+    spec, callable_ = (fn, None) if isinstance(fn, str) else (None, fn)
+    target = Target(fn=callable_, spec=spec, convention=o.convention, transposed=False, device="cpu",
+                    decline_on=tuple(o.decline_on))
+    runner = Runner(target, o.time_limit)
+    start = time.perf_counter()
+    try:
+        try:
+            runner.start()
+            runner.wait_ready()
+        except LoadFailed as exc:
+            raise UsageError(str(exc)) from None
+        results, notes = signals.check_signal(fn, o, runner)
+    finally:
+        runner.close()
+    if not any(r.status in ("pass", *FAILING) for r in results):
+        notes.append("note: no facet passed or failed (every example was declined or skipped): nothing was checked, "
+                     "so this is not a pass")
+    result = CheckResult(target.label, results, notes, time.perf_counter() - start)
     if raise_on_failure and result.verdict == "fail":
         raise AssertionError(result.report())
     return result

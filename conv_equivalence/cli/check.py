@@ -77,6 +77,18 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--input-size", metavar="NxCxHxW", help="the sample input's shape for --shapes-from")
     parser.add_argument("--nondeterministic", action="store_true",
                         help="do not require two calls on the same real-size problem to give bitwise-identical answers")
+    signal = parser.add_argument_group("signal processing and filters", "with --convention signal "
+                                       "(fn(in1, in2, mode)), signal2d (fn(in1, in2, mode, boundary, fillvalue)) "
+                                       "or filter (fn(input, weights, mode, cval, origin))")
+    signal.add_argument("--correlate", action="store_true",
+                        help="it correlates (scipy.signal.correlate, correlate2d, scipy.ndimage.correlate): the "
+                             "second operand is not flipped (signal: conjugated); default: it convolves")
+    signal.add_argument("--modes", nargs="+", metavar="MODE",
+                        help="the modes it takes: full same valid (signal, signal2d), or scipy.ndimage's boundary "
+                             "modes (filter); default: all")
+    signal.add_argument("--same", default="scipy", choices=("scipy", "numpy"),
+                        help="the rule its 'same' follows: scipy's (the shape of in1) or numpy's (max(n1, n2) "
+                             "samples, as np.convolve); default scipy")
     domain = parser.add_argument_group("declared domain", "every facet draws inside it; the table's note says what "
                                        "it leaves out")
     domain.add_argument("--depthwise", action="store_true",
@@ -111,6 +123,7 @@ def main(args: Any) -> int:
             time_limit=args.time_limit, grad=args.grad, decline_on=args.decline_on, equal_per_axis=args.equal_per_axis,
             int_padding=args.int_padding, bias_always=args.bias_always, depthwise=args.depthwise,
             shared_kernel=args.shared_kernel, odd_kernels=args.odd_kernels, square_kernels=args.square_kernels,
+            correlate=args.correlate, modes=args.modes, same=args.same,
             shapes=args.shapes,
             shapes_from=args.shapes_from, input_size=args.input_size, nondeterministic=args.nondeterministic)
         with interruptible():

@@ -1,0 +1,454 @@
+"""``check`` for signal-processing and image-filter convolutions: the ``signal``, ``signal2d`` and ``filter``
+calling conventions, with facets of their own.
+
+* ``signal``: ``fn(in1, in2, mode)`` on N-d NumPy arrays, as ``scipy.signal.convolve`` (``correlate=True``:
+  ``correlate``, the second operand conjugated); ``mode`` ``full``, ``same``, ``valid``; either operand the
+  larger. ``same`` follows scipy's rule (the shape of ``in1``, starting ``(n2 - 1) // 2`` into the full
+  result) or, declared with ``same="numpy"``, NumPy's (``max(n1, n2)`` samples from ``(min(n1, n2) - 1) // 2``).
+* ``signal2d``: ``fn(in1, in2, mode, boundary, fillvalue)`` as ``convolve2d``/``correlate2d``.
+* ``filter``: ``fn(input, weights, mode, cval, origin)`` as ``scipy.ndimage.convolve``/``correlate``, every
+  boundary mode.
+
+The answers are the oracle's (`oracle`, `oracle_filters`): exact for integers, within the derived rounding
+bound (`tolerance.direct_bound`, or `tolerance.fft_bound` with ``precision="fft"``) for floats, the result
+dtype ``result_type(in1, in2)`` (a filter keeps its input's). Each facet is its own Hypothesis search in the
+child process of `runner`, shrunk to its smallest counterexample, with a reproduction that runs against
+scipy on the same arrays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from conv_equivalence import oracle, oracle_filters, tolerance
+from conv_equivalence.backends.scipy_ndimage import near_symmetry_hazard
+from conv_equivalence.check.judge import Failure
+from conv_equivalence.check.result import FacetResult
+
+SIGNAL_CONVENTIONS = ("signal", "signal2d", "filter")
+SIGNAL_MODES = ("full", "same", "valid")
+SAME_RULES = ("scipy", "numpy")
+LONG = {1: 40_000, 2: 300}
+"""The ``long`` facet's largest side: tens of thousands of samples in 1-D, where FFT and overlap-add block seams lie."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SignalCase:
+    """One call: the two operands and the convention's other arguments, and what the answer must be."""
+
+    convention: str
+    correlate: bool
+    a: np.ndarray
+    v: np.ndarray
+    mode: str
+    boundary: str = "fill"
+    fill: float = 0
+    origin: tuple[int, ...] = ()
+    same: str = "scipy"
+
+    @property
+    def args(self) -> tuple[Any, ...]:
+        if self.convention == "signal":
+            return (self.a, self.v, self.mode)
+        if self.convention == "signal2d":
+            return (self.a, self.v, self.mode, self.boundary, self.fill)
+        return (self.a, self.v, self.mode, self.fill, self.origin if len(self.origin) > 1 else self.origin[0])
+
+    @property
+    def size(self) -> int:
+        return int(self.a.size + self.v.size)
+
+    @property
+    def terms(self) -> int:
+        return max(1, min(self.a.size, self.v.size) if self.convention == "signal" else self.v.size)
+
+    def answer(self, magnitude: bool = False) -> np.ndarray:
+        """The oracle's answer (or, ``magnitude``, the same sums of absolute values, for the rounding bound)."""
+        a, v = (np.abs(self.a).astype(np.float64), np.abs(self.v).astype(np.float64)) if magnitude else (self.a, self.v)
+        fill = abs(self.fill) if magnitude and np.isfinite(self.fill) else 0 if magnitude else self.fill
+        if magnitude:
+            a, v = np.nan_to_num(a, posinf=0.0), np.nan_to_num(v, posinf=0.0)
+        if self.convention == "signal":
+            fn = oracle.correlate if self.correlate else oracle.convolve
+            if self.mode == "same" and self.same == "numpy" and a.ndim:
+                full = fn(a, v, "full")
+                start = [(min(m, n) - 1) // 2 for m, n in zip(a.shape, v.shape)]
+                return full[tuple(slice(s, s + max(m, n)) for s, m, n in zip(start, a.shape, v.shape))]
+            return fn(a, v, self.mode)
+        if self.convention == "signal2d":
+            fn2 = oracle_filters.correlate2d if self.correlate else oracle_filters.convolve2d
+            return fn2(a, v, self.mode, self.boundary, fill)
+        fn3 = oracle_filters.filter_correlate if self.correlate else oracle_filters.filter_convolve
+        return fn3(a, v, self.mode, fill, self.origin)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.a.dtype if self.convention == "filter" else np.result_type(self.a, self.v)
+
+    def to_json(self) -> dict[str, Any]:
+        """The call as plain data (long operands by shape and dtype only)."""
+        def array(a: np.ndarray) -> dict[str, Any]:
+            data: dict[str, Any] = {"shape": list(a.shape), "dtype": str(a.dtype)}
+            if a.size <= 200:
+                data["values"] = [str(v) if isinstance(v, complex) or not np.isfinite(v) else v for v in a.ravel().tolist()]
+            return data
+
+        return {"convention": self.convention, "correlate": self.correlate, "in1": array(self.a), "in2": array(self.v),
+                "mode": self.mode, "boundary": self.boundary, "fill": self.fill, "origin": list(self.origin)}
+
+
+def _values(dtype: str, kind: str, convention: str = "signal") -> st.SearchStrategy[Any]:
+    if kind == "integers" and convention == "filter" and dtype == "int64":
+        # a filter computes in float64 (scipy.ndimage does, and casts back): sums exact there, not in float32
+        return st.one_of(st.integers(-4, 4), st.integers(2**20, 2**24))
+    if kind == "integers":
+        # large int64 values: products to 2**58 and sums of five to 2**61, exact in int64; a float32 or float64
+        # path rounds them
+        return st.integers(-4, 4) if dtype != "int64" else st.one_of(st.integers(-4, 4), st.integers(2**27, 2**29))
+    if kind == "nonfinite":
+        return st.one_of(st.integers(-4, 4).map(float), st.sampled_from([np.nan, np.inf, -np.inf]))
+    return st.floats(-8, 8, width=32) if dtype in ("float32", "complex64") else st.floats(-8, 8)
+
+
+@st.composite
+def _array(draw: st.DrawFn, shape: tuple[int, ...], dtype: str, kind: str, convention: str = "signal") -> np.ndarray:
+    real = draw(st.lists(_values(dtype, kind, convention), min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
+    out = np.array(real, dtype=np.float64 if dtype.startswith("complex") else dtype).reshape(shape)
+    if dtype.startswith("complex"):
+        imag = draw(st.lists(_values(dtype, kind), min_size=out.size, max_size=out.size))
+        values = np.empty(shape, dtype=dtype)
+        values.real, values.imag = out, np.array(imag, dtype=np.float64).reshape(shape)
+        out = values
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class SignalFacet:
+    """A domain: rank, dtypes, element kinds, modes, boundaries, relative sizes, and what it owns."""
+
+    name: str
+    ndims: tuple[int, ...] = (1,)
+    dtypes: tuple[str, ...] = ("float64",)
+    kinds: tuple[str, ...] = ("integers", "floats")
+    modes: tuple[str, ...] = ("full",)
+    boundaries: tuple[str, ...] = ("fill",)
+    fills: bool = False
+    origins: bool = False
+    even: bool = False
+    longer_second: bool = False
+    max_side: int = 5
+    zero_d: bool = False
+    skipped: str | None = None
+
+
+def facets(convention: str, modes: tuple[str, ...], precision: str, dtypes: tuple[str, ...]) -> list[SignalFacet]:
+    """The facets of a convention: ``plain`` (1-D float64, the first declared mode), then one feature each."""
+    filt = convention == "filter"
+    first = modes[0]
+    nd_all = (1, 2, 3) if convention != "signal2d" else (2,)
+    base = (2,) if convention == "signal2d" else (1,)
+    nonfinite = None if precision != "fft" else "declared: --precision fft need not propagate NaN/inf"
+    out = [SignalFacet("plain", base, modes=(first,))]
+    out += [SignalFacet(f"mode:{m}", base, modes=(m,)) for m in modes[1:]]
+    if filt:
+        out.append(SignalFacet("cval", base, modes=tuple(m for m in modes if "constant" in m) or (first,), fills=True,
+                               skipped=None if any("constant" in m for m in modes) else "no constant mode declared"))
+        out.append(SignalFacet("origins", base, modes=modes, origins=True))
+    if convention == "signal2d":
+        out.append(SignalFacet("boundaries", base, modes=modes, boundaries=tuple(oracle_filters.BOUNDARIES), fills=True))
+    out.append(SignalFacet("even-kernels", base, modes=modes, even=True))
+    out.append(SignalFacet("second-longer", base, modes=modes, longer_second=True))
+    out += [SignalFacet(f"dtype:{d}", base, dtypes=(d,), modes=modes) for d in dtypes if d not in ("float64", "int64")]
+    out.append(SignalFacet("integers", base, dtypes=("int64",), kinds=("integers",), modes=modes,
+                           skipped=("int64 not among --dtypes" if "int64" not in dtypes else
+                                    "declared --precision fft: large integers are computed in floating point"
+                                    if precision == "fft" else None)))
+    out.append(SignalFacet("nonfinite", base, kinds=("nonfinite",), modes=modes, skipped=nonfinite))
+    if convention != "signal2d":
+        out.append(SignalFacet("ndim", tuple(n for n in nd_all if n > 1), modes=modes, max_side=4))
+    if convention == "signal":
+        out.append(SignalFacet("0-d", (0,), modes=modes, zero_d=True))
+    out.append(SignalFacet("long", base, kinds=("integers",), modes=modes, max_side=LONG[base[0]]))
+    out.append(SignalFacet("combined", nd_all, dtypes=tuple(d for d in dtypes if d != "int64") or ("float64",),
+                           kinds=("integers", "floats") + (("nonfinite",) if nonfinite is None else ()), modes=modes,
+                           boundaries=tuple(oracle_filters.BOUNDARIES) if convention == "signal2d" else ("fill",),
+                           fills=convention != "signal", origins=filt, even=True, max_side=4))
+    return out
+
+
+@st.composite
+def cases(draw: st.DrawFn, facet: SignalFacet, convention: str, correlate: bool, same: str) -> SignalCase:
+    """A `SignalCase` inside ``facet``."""
+    nd = draw(st.sampled_from(facet.ndims))
+    dtype = draw(st.sampled_from(facet.dtypes))
+    kind = draw(st.sampled_from(facet.kinds)) if not dtype.startswith("int") else "integers"
+    if kind == "nonfinite" and dtype.startswith("complex"):  # complex NaN/inf arithmetic has no one convention
+        kind = "floats"
+    if facet.name == "long":  # a long signal and a short kernel: where blocks of an FFT or overlap-add meet
+        a_shape = tuple(draw(st.integers(facet.max_side // 4, facet.max_side)) for _ in range(nd))
+        v_shape = tuple(draw(st.integers(1, 65 if nd == 1 else 9)) for _ in range(nd))
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        a, v = (rng.integers(-2, 3, size=s).astype(dtype) for s in (a_shape, v_shape))
+    else:
+        sides = st.integers(1, facet.max_side)
+        a_shape = tuple(draw(sides) for _ in range(nd))
+        v_shape = tuple(draw(sides) for _ in range(nd))
+        if facet.even:
+            v_shape = tuple(s + s % 2 for s in v_shape)
+        if facet.longer_second and nd:
+            axis = draw(st.integers(0, nd - 1))
+            v_shape = tuple(max(s, a_shape[i] + draw(st.integers(1, 3))) if i == axis else s for i, s in enumerate(v_shape))
+        elif not facet.longer_second and convention != "filter":  # plain and its kin: in1 the larger on every axis
+            a_shape = tuple(max(m, n) for m, n in zip(a_shape, v_shape))
+        a = draw(_array(a_shape, dtype, kind, convention))
+        v = draw(_array(v_shape, dtype, kind if kind != "nonfinite" else "integers", convention))
+        if kind == "nonfinite" and draw(st.booleans()):
+            v = draw(_array(v_shape, dtype, "nonfinite"))
+    mode = draw(st.sampled_from(facet.modes))
+    boundary = draw(st.sampled_from(facet.boundaries))
+    fill: float = 0
+    if facet.fills:
+        fill = draw(st.integers(-3, 3)) if dtype.startswith("int") else draw(st.sampled_from([0.0, 1.0, -2.5, 7.0]))
+    origin = tuple(draw(st.integers(-(n // 2), (n - 1) // 2)) if facet.origins else 0 for n in v.shape) or (0,)
+    case = SignalCase(convention, correlate, a, v, mode, boundary, fill, origin, same)
+    if convention == "filter" and (near_symmetry_hazard(v) or not np.isfinite(v).all()
+                                   or (not np.isfinite(a).all() and (v == 0).any())):
+        from hypothesis import reject
+
+        # scipy.ndimage's own known issues (ndimage-absolute-epsilon: tiny, near-symmetric and zero weights skipped,
+        # so a NaN input never meets a zero weight; ndimage-nan-weights-ignored) are not drawn, as torch's are not
+        # for the torch conventions: scipy's function passes its own convention
+        reject()
+    if convention != "filter" and mode == "valid" and not (all(m >= n for m, n in zip(a.shape, v.shape))
+                                                          or all(n >= m for m, n in zip(a.shape, v.shape))):
+        from hypothesis import reject
+
+        reject()  # no answer is defined: scipy refuses it
+    return case
+
+
+def judge(case: SignalCase, reply: dict[str, Any], precision: str) -> tuple[str, str] | None:
+    """What is wrong with the reply, as ``(kind, message)``, or ``None``."""
+    kind = reply["kind"]
+    if kind == "declined":
+        return None
+    if kind in ("crash", "timeout"):
+        return kind, reply["message"]
+    if kind == "raised":
+        return "raised", reply["traceback"]
+    if reply.get("mutated"):
+        return "mutated", f"the implementation wrote into its {' and '.join(reply['mutated'])}"
+    got = reply["out"]
+    if got is None:
+        return "type", f"the implementation returned a {reply['type']}, not a numpy.ndarray"
+    expected = case.answer()
+    if got.shape != expected.shape:
+        return "shape", f"the implementation returned shape {got.shape}; the definition's is {expected.shape}"
+    if np.dtype(reply["dtype"]) != case.dtype:
+        return "dtype", f"the implementation returned {reply['dtype']} for {case.a.dtype} and {case.v.dtype}; the result is {case.dtype}"
+    dtype = str(case.dtype)
+    if case.dtype.kind in "iu":
+        bound: Any = 0.0
+    elif precision == "fft":
+        bound = tolerance.fft_bound(np.nan_to_num(case.a), np.nan_to_num(case.v), int(np.prod([m + n - 1 for m, n in
+                                    zip(case.a.shape, case.v.shape)]) or 1), dtype)
+    else:
+        bound = tolerance.direct_bound(case.answer(magnitude=True), case.terms, dtype, complex_data=case.dtype.kind == "c")
+    mismatch = tolerance.compare(got, expected, bound)
+    return None if mismatch is None else ("values", mismatch.describe())
+
+
+def _array_code(name: str, a: np.ndarray) -> str:
+    values = np.array2string(a, separator=", ", threshold=10**9, max_line_width=10**9).replace("nan", "np.nan").replace("inf", "np.inf")
+    return f"{name} = np.array({values}, dtype=np.{a.dtype})"
+
+
+def reproduction(case: SignalCase, target: str, fn_ref: tuple[str, str] | None) -> str:
+    """A standalone script: the arrays written out (a rule, not values, for long signals), the call, and scipy's answer."""
+    module, attr = fn_ref if fn_ref else target.rsplit(":", 1)
+    load = (f"import importlib.util\nspec = importlib.util.spec_from_file_location('impl', {module!r})\n"
+            f"mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)\nimpl = mod.{attr}"
+            if module.endswith(".py") else f"from {module} import {attr} as impl")
+    lines = ["import numpy as np", "import scipy.signal, scipy.ndimage", load]
+    for name, a in (("a", case.a), ("v", case.v)):
+        lines.append(_array_code(name, a) if a.size <= 200 else f"{name} = np.load({name!r} + '.npy')  # {a.shape} {a.dtype}: "
+                     "too long to write out (the check's JSON has the rule)")
+    if case.convention == "signal":
+        ref = (f"scipy.signal.{'correlate' if case.correlate else 'convolve'}(a, v, {case.mode!r}, method='direct')"
+               if not (case.mode == "same" and case.same == "numpy") else "None  # NumPy's 'same' rule: see np.convolve")
+        call = f"impl(a, v, {case.mode!r})"
+    elif case.convention == "signal2d":
+        ref = f"scipy.signal.{'correlate2d' if case.correlate else 'convolve2d'}(a, v, {case.mode!r}, {case.boundary!r}, {case.fill!r})"
+        call = f"impl(a, v, {case.mode!r}, {case.boundary!r}, {case.fill!r})"
+    else:
+        origin = list(case.origin)
+        ref = f"scipy.ndimage.{'correlate' if case.correlate else 'convolve'}(a, v, mode={case.mode!r}, cval={case.fill!r}, origin={origin!r})"
+        call = f"impl(a, v, {case.mode!r}, {case.fill!r}, {case.args[4]!r})"
+    lines += [f"got = {call}", f"expected = {ref}  # the definition (oracle) agrees with scipy here",
+              "print('got:     ', got)", "print('expected:', expected)",
+              "assert got.shape == expected.shape and np.allclose(got, expected, rtol=0, atol=1e-9, equal_nan=True), 'differs'"]
+    return "\n".join(lines) + "\n"
+
+
+def run_facet(facet: SignalFacet, runner: Any, convention: str, correlate: bool, same: str, precision: str,
+              settings_: Any, seed: int | None, budget: float = 30.0) -> FacetResult:
+    """One facet's search: examples checked and declined, the smallest failing case."""
+    from hypothesis import given, settings
+    from hypothesis import seed as hypothesis_seed
+    from hypothesis.errors import Flaky, Unsatisfiable
+    from hypothesis.reporting import with_reporter
+
+    result = FacetResult(facet.name)
+    if facet.skipped:
+        result.status, result.note = "skipped", facet.skipped
+        return result
+    failures: list[tuple[SignalCase, tuple[str, str]]] = []
+    started = [0.0]
+
+    class Stop(BaseException):
+        pass
+
+    def body(case: SignalCase) -> None:
+        reply = runner.call({"signal": True, "args": case.args})
+        result.warnings.update(reply.get("warnings", ()))
+        if reply["kind"] == "declined":
+            if not failures:
+                result.declined += 1
+                result.declined_reasons[reply["message"].splitlines()[0][:160] if reply["message"] else ""] += 1
+            if result.declined >= 4 * settings_.max_examples and not failures:
+                raise Stop
+            from hypothesis import reject
+
+            reject()
+        if not failures:
+            result.examples += 1
+        failure = judge(case, reply, precision)
+        if failure is None:
+            return
+        failures.append((case, failure))
+        started[0] = started[0] or time.perf_counter()
+        if failure[0] == "timeout" or time.perf_counter() - started[0] > budget:
+            raise Stop
+        raise AssertionError(failure[1])
+
+    profile = settings(settings_, database=None, print_blob=False, report_multiple_bugs=False, deadline=None)
+    if facet.name == "long":
+        profile = settings(profile, max_examples=max(3, profile.max_examples // 10))
+    test = given(cases(facet, convention, correlate, same))(body)
+    if seed is None and profile.derandomize:
+        seed = zlib.crc32(f"{convention}:{facet.name}".encode())
+    test = settings(profile, derandomize=False)(hypothesis_seed(seed)(test)) if seed is not None else settings(profile)(test)
+    start = time.perf_counter()
+    stopped = False
+    with with_reporter(lambda value: None):
+        try:
+            test()
+        except Stop:
+            stopped = True
+        except (Unsatisfiable, AssertionError):
+            pass
+        except Flaky:
+            result.note = "not deterministic: "
+    result.seconds = time.perf_counter() - start
+    if failures:  # Hypothesis's last failure is its shrunk one, unless the search was cut short
+        case, (kind, message) = min(failures, key=lambda cf: cf[0].size) if stopped else failures[-1]
+        failure = Failure(kind, message)
+        result.status, result.failure = failure.status, failure
+        result.note += failure.headline
+        result.counterexample = case
+    elif result.examples == 0:
+        result.status = "declined" if result.declined else "skipped"
+        result.note = (f"every example declined: {result.declined_reasons.most_common(1)[0][0]}" if result.declined
+                       else "no example fits the declared limits")
+    elif result.declined:
+        result.note = f"some declined: {result.declined_reasons.most_common(1)[0][0]}"
+    return result
+
+
+def describe(case: SignalCase) -> str:
+    """The counterexample for a person: each operand as a grid (or its shape and a rule, when long), the other arguments."""
+    from conv_equivalence.values import grid
+
+    def operand(name: str, a: np.ndarray) -> str:
+        if a.size > 64:
+            return f"{name} {a.shape} {a.dtype}: small integers in [-2, 2] (seeded), too long to print"
+        return f"{name} {a.shape} {a.dtype}:\n    " + grid(a).replace("\n", "\n    ")
+
+    rest = f"mode={case.mode!r}"
+    if case.convention == "signal2d":
+        rest += f" boundary={case.boundary!r} fillvalue={case.fill!r}"
+    elif case.convention == "filter":
+        rest += f" cval={case.fill!r} origin={case.args[4]!r}"
+    return "\n".join([operand("in1" if case.convention != "filter" else "input", case.a),
+                      operand("in2" if case.convention != "filter" else "weights", case.v), rest])
+
+
+FEATURES: dict[str, Callable[[SignalCase], bool]] = {
+    "plain": lambda c: True,
+    "even-kernels": lambda c: any(n % 2 == 0 for n in c.v.shape),
+    "second-longer": lambda c: any(n > m for m, n in zip(c.a.shape, c.v.shape)),
+    "integers": lambda c: c.dtype.kind in "iu",
+    "nonfinite": lambda c: not (np.isfinite(c.a).all() and np.isfinite(c.v).all()),
+    "ndim": lambda c: c.a.ndim > 1,
+    "0-d": lambda c: c.a.ndim == 0,
+    "long": lambda c: c.a.size > 1000,
+    "boundaries": lambda c: c.boundary != "fill" or c.fill != 0,
+    "cval": lambda c: c.fill != 0,
+    "origins": lambda c: any(o != 0 for o in c.origin),
+}
+"""Whether a counterexample has a facet's feature (``mode:X`` and ``dtype:X`` are read from their names)."""
+
+
+def _has(facet: str, case: SignalCase) -> bool:
+    if facet.startswith("mode:"):
+        return case.mode == facet[5:]
+    if facet.startswith("dtype:"):
+        return str(case.dtype) == facet[6:]
+    return FEATURES.get(facet, lambda c: False)(case)
+
+
+def _explain(results: list[FacetResult]) -> None:
+    """A failing facet whose counterexample has the feature of an earlier facet that fails in the same way is
+    ``explained`` by it: one defect is reported once, under the first facet that shows it."""
+    failing = ("fail", "crash", "timeout")
+    for i, r in enumerate(results):
+        if r.status not in failing or not isinstance(r.counterexample, SignalCase) or r.failure is None:
+            continue
+        for basic in results[:i]:
+            if basic.status in failing and basic.failure is not None and basic.failure.kind == r.failure.kind \
+                    and _has(basic.name, r.counterexample):
+                r.status, r.note = "explained", f"fails as {basic.name} does (its counterexample has {basic.name}'s feature)"
+                break
+
+
+def check_signal(fn: Callable[..., Any] | str, options: Any, runner: Any) -> tuple[list[FacetResult], list[str]]:
+    """Every facet of ``options.convention`` against ``runner`` (started); the results and the table's notes."""
+    from hypothesis import settings
+
+    convention = options.convention
+    modes = tuple(options.modes or (SIGNAL_MODES if convention != "filter" else tuple(oracle_filters.FILTER_MODES)))
+    dtypes = tuple(options.dtypes or ("float64", "float32", "complex128", "int64"))
+    settings_ = options.profile if options.profile is not None else settings()
+    if options.examples is not None:
+        settings_ = settings(settings_, max_examples=options.examples)
+    results = []
+    fn_ref = None if isinstance(fn, str) else (getattr(fn, "__module__", "__main__"), getattr(fn, "__qualname__", "?"))
+    for facet in facets(convention, modes, options.precision, dtypes):
+        if options.only is not None and facet.name not in options.only:
+            continue
+        r = run_facet(facet, runner, convention, options.correlate, options.same, options.precision, settings_, options.seed)
+        if r.status in ("fail", "crash", "timeout") and isinstance(r.counterexample, SignalCase):
+            r.reproduction = reproduction(r.counterexample, fn if isinstance(fn, str) else "", fn_ref)
+        results.append(r)
+    _explain(results)
+    same = "" if convention != "signal" else f", 'same' by {options.same}'s rule"
+    notes = [f"note: {convention} convention, {'correlate' if options.correlate else 'convolve'} semantics{same}; "
+             f"modes checked: {', '.join(modes)}"]
+    return results, notes
