@@ -135,3 +135,12 @@ def test_rebasing_keeps_the_failing_base_covered() -> None:
         assert failed[name].failure.kind == "raised" and "float64" in failed[name].base, result.report()
         assert failed[name].counterexample.problem.dtype == "float64", result.report()
     assert result.facet("stride").status == "pass" and "float32" in result.facet("stride").base, result.table()
+
+
+def test_a_shared_kernel_is_judged_by_its_gradient_sum() -> None:
+    """Under --shared-kernel only the weight gradient's sum over the channels is defined: a filter that reads one
+    kernel (its gradient all in that slot) passes grad; the input gradient is still checked element by element."""
+    result = check_conv(broken.reads_first_kernel, profile=CI, examples=20, raise_on_failure=False, depthwise=True,
+                        shared_kernel=True, odd_kernels=True, square_kernels=True,
+                        exclude=["stride", "dilation", "padding", "real-sizes"], only=["plain", "groups", "grad"])
+    assert result.verdict == "pass" and result.facet("grad").status == "pass", result.report()

@@ -110,6 +110,17 @@ def in_domain(problem: ConvProblem, options: Options) -> ConvProblem:
         raise  # unreachable: reject() raises
 
 
+def within_domain(problem: ConvProblem, options: Options) -> bool:
+    """Whether ``problem`` lies inside the declared domain (the minimiser keeps its candidates there)."""
+    w, kernel = problem.weight, problem.weight.shape[2:]
+    channels = problem.x.shape[1]
+    return not ((options.depthwise and not (problem.spec.groups == channels == w.shape[0] and w.shape[1] == 1))
+                or (options.shared_kernel and w.size and not np.array_equal(w, np.broadcast_to(w.reshape(-1, *kernel)[:1],
+                                                                                         w.shape), equal_nan=True))
+                or (options.odd_kernels and any(k % 2 == 0 for k in kernel))
+                or (options.square_kernels and len(set(kernel)) > 1))
+
+
 def domain_note(options: Options) -> str | None:
     """What a declared domain leaves out of every facet, in one line, or ``None`` without one."""
     left = [text for on, text in ((options.depthwise, "grouped convolutions other than depthwise"),
@@ -173,7 +184,7 @@ def cases(draw: st.DrawFn, facet: Facet, options: Options) -> Case:
     cotangent = draw(carrier_arrays(problem.output_shape, problem.dtype, "integers" if kind == "integers" else "floats"))
     if options.precision in _PRECISION_LIMIT and unit_roundoff(problem.dtype) < unit_roundoff(options.precision):
         cotangent = _round(cotangent, options.precision)
-    return Case(problem, args, cotangent, options.grad == "require", facet.name == "double-grad")
+    return Case(problem, args, cotangent, options.grad == "require", facet.name == "double-grad", options.shared_kernel)
 
 
 def _explicit(problem: ConvProblem, keep: frozenset[str]) -> ConvProblem | None:

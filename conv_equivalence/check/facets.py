@@ -69,6 +69,9 @@ class Case:
     """Whether an output without ``grad_fn`` fails (``--grad``) rather than declines."""
     double: bool = False
     """Whether the backward's own backward is checked too (the ``double-grad`` facet)."""
+    shared_kernel: bool = False
+    """A declared shared kernel: only the weight gradient's sum over the channels is defined (an implementation
+    that reads one kernel puts it all in that slot)."""
 
     def call_data(self) -> dict[str, Any]:
         """The call as plain data for the child process and the conventions (`conventions.build`)."""

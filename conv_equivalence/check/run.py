@@ -157,7 +157,8 @@ def check_conv(fn: Callable[..., Any] | str, ndim: int | None = None, *, options
                                      f"it and every facet are checked from base: {found.description}")
                     else:
                         notes.append(f"note: plain fails; the facets after it are checked from base: {found.description} "
-                                     "(which passes)")
+                                     "(which passes), and tried on plain's failing base too: a failure of another kind "
+                                     "there is the facet's own, marked 'on plain's failing base'")
                     # the base's own dtype has no facet of its own there: it is the base's plain, named as before
                     rebuilt[f"dtype:{found.dtype}"] = dataclasses.replace(rebuilt["plain"], name=f"dtype:{found.dtype}",
                                                                            owns=frozenset({"dtype"}))

@@ -117,7 +117,7 @@ def search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, conv
     elif failures:
         case, failure = min(failures, key=lambda cf: cf[0].size) if stopped else failures[-1]
         if failure.kind != "timeout" and not probe:
-            case, failure = minimize_failure(case, failure, facet, runner, precision, convention, known)
+            case, failure = minimize_failure(case, failure, facet, runner, precision, convention, known, opts)
         result.counterexample, result.failure, result.status = case, failure, failure.status
         result.note = failure.headline
         if flaky[0]:
@@ -133,7 +133,7 @@ def search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, conv
 
 
 def minimize_failure(case: Case, failure: Failure, facet: Facet, runner: Runner, precision: str, convention: str,
-              known: Callable[[Any], Any]) -> tuple[Case, Failure]:
+                     known: Callable[[Any], Any], opts: fct.Options | None = None) -> tuple[Case, Failure]:
     """`conv_equivalence.check.minimize` on the shrunk counterexample, keeping the failure's kind."""
     from conv_equivalence.check.minimize import minimize
 
@@ -146,5 +146,6 @@ def minimize_failure(case: Case, failure: Failure, facet: Facet, runner: Runner,
             return True
         return False
 
-    smallest = minimize(case, fails, lambda c: facet.contains(c) and known(c.problem) is None)
+    smallest = minimize(case, fails, lambda c: facet.contains(c) and known(c.problem) is None
+                        and (opts is None or drawing.within_domain(c.problem, opts)))
     return smallest, seen[id(smallest)]

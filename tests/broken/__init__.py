@@ -570,3 +570,10 @@ def depthwise_filter_short_border(x, w, b=None, stride=1, padding=0, dilation=1,
     out = _conv(x, w, b, 1, k // 2 - 1, 1, groups)
     pad = [1, 1] * (x.dim() - 2)
     return F.pad(out, pad, mode="replicate") if x.dim() > 3 else F.pad(out[:, :, None], [1, 1, 0, 0], mode="replicate")[:, :, 0]
+
+
+def reads_first_kernel(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[no-untyped-def]
+    """A depthwise filter that takes one kernel (as kornia's filter2d does) and applies it to every channel:
+    right, and its weight gradient is all in the first kernel's slot (the sum over the channels)."""
+    _filter_domain(x, w, stride, padding, dilation, groups)
+    return _conv(x, w[:1].expand_as(w), b, 1, padding, 1, groups)
