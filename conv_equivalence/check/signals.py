@@ -262,7 +262,10 @@ def judge(case: SignalCase, reply: dict[str, Any], precision: str) -> tuple[str,
     else:
         bound = tolerance.direct_bound(case.answer(magnitude=True), case.terms, dtype, complex_data=case.dtype.kind == "c")
     mismatch = tolerance.compare(got, expected, bound)
-    return None if mismatch is None else ("values", mismatch.describe())
+    if mismatch is None:
+        return None
+    return "values", f"values differ at {mismatch.count} of {mismatch.total} output elements\n" + "\n".join(
+        mismatch.describe().splitlines()[1:])
 
 
 def _array_code(name: str, a: np.ndarray) -> str:
@@ -438,9 +441,16 @@ def check_signal(fn: Callable[..., Any] | str, options: Any, runner: Any) -> tup
     settings_ = options.profile if options.profile is not None else settings()
     if options.examples is not None:
         settings_ = settings(settings_, max_examples=options.examples)
+    planned = facets(convention, modes, options.precision, dtypes)
+    unknown = sorted(set(options.only or ()) - {f.name for f in planned})
+    if unknown:
+        from conv_equivalence.check.options import UsageError
+
+        raise UsageError(f"--facets: no facet {', '.join(unknown)} in this check (with these options the facets are "
+                         f"{', '.join(f.name for f in planned)})")
     results = []
     fn_ref = None if isinstance(fn, str) else (getattr(fn, "__module__", "__main__"), getattr(fn, "__qualname__", "?"))
-    for facet in facets(convention, modes, options.precision, dtypes):
+    for facet in planned:
         if options.only is not None and facet.name not in options.only:
             continue
         r = run_facet(facet, runner, convention, options.correlate, options.same, options.precision, settings_, options.seed)
