@@ -36,7 +36,8 @@ from conv_equivalence.check import conventions, drawing
 from conv_equivalence.check import facets as fct
 from conv_equivalence.problem import ConvProblem
 
-__all__ = ["PARAMETERS", "ELEMENTS", "DOMAIN", "Convolution", "convolutions", "real_convolutions", "assert_matches"]
+__all__ = ["PARAMETERS", "ELEMENTS", "DOMAIN", "Convolution", "SignalConvolution", "convolutions", "real_convolutions",
+           "assert_matches"]
 DOMAIN = ("depthwise", "shared-kernel", "odd-kernels", "square-kernels")
 """What ``convolutions(domain=...)`` can declare an implementation takes (as ``check --depthwise`` and the rest)."""
 
@@ -134,10 +135,61 @@ def _choices(name: str, given: Iterable[str] | None, allowed: tuple[str, ...], *
     return values
 
 
+@dataclasses.dataclass(frozen=True)
+class SignalConvolution:
+    """One drawn call of the ``signal``, ``signal2d`` or ``filter`` convention (`conv_equivalence.check.signals`):
+    ``args`` for the callable (fresh copies), ``expected`` the oracle's exact answer."""
+
+    case: Any
+
+    def __repr__(self) -> str:
+        c = self.case
+        return (f"SignalConvolution({c.convention!r}, {'correlate' if c.correlate else 'convolve'}, in1 {c.a.shape} "
+                f"{c.a.dtype}, in2 {c.v.shape} {c.v.dtype}, mode={c.mode!r})")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+    @property
+    def args(self) -> tuple[Any, ...]:
+        return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in self.case.args)
+
+    @property
+    def expected(self) -> np.ndarray:
+        return self.case.answer()  # type: ignore[no-any-return]
+
+
+def _signal_convolutions(convention: str, ndim: int | None, dtypes: Iterable[str] | None, modes: Iterable[str] | None,
+                         correlate: bool, same: str, elements: Iterable[str]) -> st.SearchStrategy[SignalConvolution]:
+    from conv_equivalence.check import signals
+    from conv_equivalence.oracle_filters import BOUNDARIES, FILTER_MODES
+
+    allowed_modes = tuple(FILTER_MODES) if convention == "filter" else signals.SIGNAL_MODES
+    mode_choices = _choices("modes", modes, allowed_modes)
+    dtype_choices = _choices("dtypes", dtypes, ("float64", "float32", "complex128", "complex64", "int64"))
+    kinds = _choices("elements", elements, ELEMENTS)
+    if not isinstance(correlate, bool):
+        raise InvalidArgument(f"correlate must be True or False, got {correlate!r}")
+    if same not in signals.SAME_RULES or (same != "scipy" and convention != "signal"):
+        raise InvalidArgument(f"same must be one of {', '.join(signals.SAME_RULES)} (for convention='signal'), got {same!r}")
+    if convention == "signal2d" and ndim not in (None, 2):
+        raise InvalidArgument(f"ndim must be 2 (or None) for convention='signal2d', got {ndim!r}")
+    if ndim is not None and (isinstance(ndim, bool) or ndim not in (0, 1, 2, 3)):
+        raise InvalidArgument(f"ndim must be 0, 1, 2, 3 or None, got {ndim!r}")
+    ranks = (2,) if convention == "signal2d" else (ndim,) if ndim is not None else (1, 2, 3)
+    facet = signals.SignalFacet("property test", ranks, dtype_choices, kinds, mode_choices,
+                                tuple(BOUNDARIES) if convention == "signal2d" else ("fill",),
+                                fills=convention != "signal", origins=convention == "filter", max_side=5 if ranks != (3,) else 3,
+                                zero_d=ranks == (0,))
+    return st.booleans().flatmap(lambda longer: signals.cases(
+        dataclasses.replace(facet, longer_second=longer), convention, correlate, same)).map(SignalConvolution)
+
+
 def convolutions(convention: str = "torch", *, transposed: bool = False, ndim: int | None = None,
                  dtypes: Iterable[str] | None = None, vary: Iterable[str] | None = None,
                  elements: Iterable[str] = ("integers", "floats"), device: str = "cpu",
-                 domain: Iterable[str] = ()) -> st.SearchStrategy[Convolution]:
+                 domain: Iterable[str] = (), modes: Iterable[str] | None = None, correlate: bool = False,
+                 same: str = "scipy") -> st.SearchStrategy[Any]:
     """Ready-to-call convolutions for ``convention`` (see the module docstring).
 
     ``ndim`` pins the spatial rank (1, 2 or 3; drawn when ``None``); ``dtypes`` limits the dtypes to
@@ -150,6 +202,14 @@ def convolutions(convention: str = "torch", *, transposed: bool = False, ndim: i
     """
     if convention not in conventions.CONVENTIONS:
         raise InvalidArgument(f"convention must be one of {', '.join(conventions.CONVENTIONS)}, got {convention!r}")
+    if convention in ("signal", "signal2d", "filter"):
+        if transposed or vary is not None or device != "cpu" or tuple(domain):
+            raise InvalidArgument(f"transposed, vary, device and domain are for the torch-style conventions, not "
+                                  f"convention={convention!r}")
+        return _signal_convolutions(convention, ndim, dtypes, modes, correlate, same, elements)
+    if modes is not None or correlate or same != "scipy":
+        raise InvalidArgument(f"modes, correlate and same are for convention='signal', 'signal2d' or 'filter', "
+                              f"not {convention!r}")
     if not isinstance(transposed, bool):
         raise InvalidArgument(f"transposed must be True or False, got {transposed!r}")
     if ndim is not None and (isinstance(ndim, bool) or ndim not in (1, 2, 3)):
@@ -206,6 +266,8 @@ def real_convolutions(convention: str = "torch", *, shapes: Iterable[str] | None
     from conv_equivalence.check import shapes as tables
     if convention not in conventions.CONVENTIONS:
         raise InvalidArgument(f"convention must be one of {', '.join(conventions.CONVENTIONS)}, got {convention!r}")
+    if convention in ("signal", "signal2d", "filter"):
+        raise InvalidArgument(f"real_convolutions draws layers of the torch-style conventions, not convention={convention!r}")
     if ndim not in (1, 2, 3):
         raise InvalidArgument(f"ndim must be 1, 2 or 3, got {ndim!r}")
     if data not in ("exact", "float"):
@@ -231,7 +293,7 @@ def real_convolutions(convention: str = "torch", *, shapes: Iterable[str] | None
     return draw()
 
 
-def assert_matches(conv: Convolution, got: Any, *, precision: str = "exact", name: str = "the implementation",
+def assert_matches(conv: Convolution | SignalConvolution, got: Any, *, precision: str = "exact", name: str = "the implementation",
                    function: Callable[..., Any] | None = None) -> None:
     """Raise ``AssertionError`` unless ``got`` is the convention's array of the right shape and dtype, equal
     to the oracle's answer within the bound for ``precision`` (`conv_equivalence.tolerance.declared_bound`:
@@ -252,6 +314,9 @@ def assert_matches(conv: Convolution, got: Any, *, precision: str = "exact", nam
 
     if precision not in PRECISIONS:
         raise InvalidArgument(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    if isinstance(conv, SignalConvolution):
+        _assert_signal(conv, got, precision, name)
+        return
     failure = judge(conv.case, _reply(got, conv.convention), precision, conv.convention)
     if failure is None:
         return
@@ -271,6 +336,21 @@ def assert_matches(conv: Convolution, got: Any, *, precision: str = "exact", nam
                                convention=conv.convention, device=conv.device, facet="property test")
     result = FacetResult(name, "fail", examples=1, counterexample=case, failure=failure, reproduction=reproduction)
     raise AssertionError(failure_text(result))
+
+
+def _assert_signal(conv: SignalConvolution, got: Any, precision: str, name: str) -> None:
+    """`assert_matches` for the signal conventions: `check`'s judgement and its account of the counterexample."""
+    from conv_equivalence.check.signals import describe, judge
+
+    if precision not in ("exact", "fft"):
+        raise InvalidArgument(f"precision must be exact or fft for convention={conv.case.convention!r}, got {precision!r}")
+    out = np.asarray(got) if isinstance(got, np.generic) else got
+    reply: dict[str, Any] = ({"kind": "ok", "out": out, "dtype": str(out.dtype), "shape": out.shape, "mutated": []}
+             if isinstance(out, np.ndarray) else {"kind": "ok", "out": None, "type": type(got).__name__, "mutated": []})
+    failure = judge(conv.case, reply, precision)
+    if failure is not None:
+        raise AssertionError(f"{name}: {failure[1].splitlines()[0]}\n{describe(conv.case)}\n"
+                             + "\n".join(failure[1].splitlines()[1:]))
 
 
 def _real_size_failure(conv: Convolution, failure: Any, precision: str, name: str,

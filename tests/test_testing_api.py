@@ -150,3 +150,46 @@ def test_channels_last_transposed_convolutions() -> None:
         assert_matches(conv, nhwc_hwio_transposed(*conv.args))
 
     check()
+
+
+def test_signal_conventions_in_property_tests() -> None:
+    """convolutions('signal' | 'signal2d' | 'filter') draw calls scipy answers; assert_matches holds scipy to the
+    oracle and names a broken implementation's counterexample."""
+    import scipy.ndimage
+    import scipy.signal
+
+    from tests.broken import signals as broken_signals
+
+    @settings(max_examples=40, deadline=None, database=None)
+    @given(convolutions("signal", ndim=1, dtypes=["float64", "int64"]))
+    def scipy_signal(conv: Any) -> None:
+        assert_matches(conv, scipy.signal.convolve(*conv.args, method="direct"))
+
+    @settings(max_examples=30, deadline=None, database=None)
+    @given(convolutions("signal2d", correlate=True))
+    def scipy_2d(conv: Any) -> None:
+        assert_matches(conv, scipy.signal.correlate2d(*conv.args))
+
+    @settings(max_examples=30, deadline=None, database=None)
+    @given(convolutions("filter", ndim=2, correlate=True, modes=["reflect", "wrap", "constant"]))
+    def ndimage(conv: Any) -> None:
+        x, w, mode, cval, origin = conv.args
+        assert_matches(conv, scipy.ndimage.correlate(x, w, mode=mode, cval=cval, origin=origin))
+
+    @settings(max_examples=60, deadline=None, database=None)
+    @given(convolutions("signal", ndim=1, modes=["same"]))
+    def broken(conv: Any) -> None:
+        assert_matches(conv, broken_signals.same_even_off_by_one(*conv.args), name="same_even_off_by_one")
+
+    scipy_signal()
+    scipy_2d()
+    # ndimage: its own known issues (tiny, near-symmetric, zero and NaN weights) are not drawn
+    ndimage()
+    with pytest.raises(AssertionError, match="same_even_off_by_one: values differ"):
+        broken()
+    with pytest.raises(InvalidArgument, match="modes"):
+        convolutions("signal", modes=["circular"])
+    with pytest.raises(InvalidArgument, match="same"):
+        convolutions("filter", same="numpy")
+    with pytest.raises(InvalidArgument, match="correlate"):
+        convolutions("torch", correlate=True)
