@@ -36,7 +36,8 @@ Where this departs from torch, on purpose:
 
 Arguments are checked before any work (`conv_equivalence.problem`): ints are ints (not bool),
 per-axis values come as tuples or lists (not strings, bytes or ranges), every spatial axis of
-the input is non-empty (as torch requires), and a problem whose padded input or output would
+the input is non-empty (as torch requires) unless zero padding alone is long enough for the kernel
+(then only padded zeros meet it, as TensorFlow answers), and a problem whose padded input or output would
 hold more than `conv_equivalence.problem.MAX_ELEMENTS` elements is refused with its size.
 Torch tensors are read as arrays (detached, on the host).
 

@@ -329,9 +329,9 @@ class ConvSpec:
         if bias_shape is not None and tuple(bias_shape) != (c_out,):
             raise ValueError(f"bias must have shape ({c_out},) (one value per output channel), got {tuple(bias_shape)}")
         spatial = tuple(x_shape[2:])
-        if any(n < 1 for n in spatial):
-            raise ValueError(f"input must have a non-empty spatial extent on every axis (as torch requires), "
-                             f"got shape {tuple(x_shape)}")
+        if any(n < 1 for n in spatial) and (self.transposed or self.padding_mode != "zeros"):
+            raise ValueError(f"input must have a non-empty spatial extent on every axis (as torch requires; an empty "
+                             f"axis is defined only with zero padding long enough for the kernel), got shape {tuple(x_shape)}")
         self._check_size(x_shape, w_shape)
         if not self.transposed:
             pads = self.pads(kernel)

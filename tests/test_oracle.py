@@ -245,6 +245,13 @@ BAD = [
 ]
 
 
+def test_an_empty_axis_with_enough_zero_padding_is_the_padding_s_result() -> None:
+    """Defined, and TensorFlow answers it: only padded zeros meet the kernel (bias added); torch refuses it."""
+    out = oracle.conv(np.ones((1, 1, 0)), np.array([[[2.0]]]), bias=np.array([5.0]), padding=1)
+    assert out.tolist() == [[[5.0, 5.0]]]
+    assert oracle.conv(np.ones((1, 1, 0, 3)), np.ones((1, 1, 2, 2)), padding=1).shape == (1, 1, 1, 4)
+
+
 @pytest.mark.parametrize("kwargs,error,message", BAD, ids=[m for _, _, m in BAD])
 def test_bad_conv_specs_are_named(kwargs: dict, error: type, message: str) -> None:
     with pytest.raises(error, match=message):
@@ -256,7 +263,9 @@ def test_bad_conv_specs_are_named(kwargs: dict, error: type, message: str) -> No
     (lambda: oracle.conv(np.ones((1, 2, 5)), W2), ValueError, r"input must have 4 dimensions"),
     (lambda: oracle.conv(X2, np.ones((4, 2))), ValueError, r"weight must have 3, 4 or 5 dimensions .* got shape \(4, 2\)"),
     (lambda: oracle.conv(X2, np.ones((4, 2, 3)), stride=(1, 1)), ValueError, r"input must have 3 dimensions .* to match weight"),
-    (lambda: oracle.conv(np.ones((1, 1, 0)), np.ones((1, 1, 1)), padding=1), ValueError, r"non-empty spatial extent"),
+    (lambda: oracle.conv(np.ones((1, 1, 0)), np.ones((1, 1, 3)), padding=1), ValueError, r"kernel larger than the padded input"),
+    (lambda: oracle.conv(np.ones((1, 1, 0)), np.ones((1, 1, 1)), padding=1, padding_mode="circular"), ValueError,
+     r"non-empty spatial extent"),
     (lambda: oracle.conv(np.ones((1, 1, 5)), np.ones((1, 1, 1)), padding=10**8), ValueError, r"problem too large: its padded input"),
     (lambda: oracle.correlate(np.ones(4), np.ones(0)), ValueError, r"in2 cannot be empty"),
     (lambda: oracle.conv([[[1, 2]], [[1]]], W2), ValueError, r"input must be a rectangular numeric array"),
