@@ -340,7 +340,8 @@ def assert_matches(conv: Convolution | SignalConvolution, got: Any, *, precision
 
 def _assert_signal(conv: SignalConvolution, got: Any, precision: str, name: str) -> None:
     """`assert_matches` for the signal conventions: `check`'s judgement and its account of the counterexample."""
-    from conv_equivalence.check.signals import describe, judge
+    from conv_equivalence.check.render import describe_signal as describe
+    from conv_equivalence.check.signals import judge
 
     if precision not in ("exact", "fft"):
         raise InvalidArgument(f"precision must be exact or fft for convention={conv.case.convention!r}, got {precision!r}")

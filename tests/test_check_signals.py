@@ -58,9 +58,10 @@ def test_a_broken_implementation_fails_exactly_its_facet(name: str, convention: 
 
 def test_an_fft_convolution_that_drops_imaginary_parts() -> None:
     """Declared FFT precision: real inputs pass within the normwise bound, complex ones fail; its 0-d defect
-    (an IndexError where scipy multiplies) is its own; NaN/inf and large integers are not required of it."""
+    (an IndexError where scipy multiplies) and its int64 results truncated from floats are its own; NaN/inf are
+    not required of it."""
     result = _check("fft_drops_imaginary", "signal", precision="fft")
-    assert {f.name for f in result.failed} == {"dtype:complex128", "0-d"}, result.table()
+    assert {f.name for f in result.failed} == {"dtype:complex128", "dtype:complex64", "0-d", "integers"}, result.table()
     assert result.facet("nonfinite").status == "skipped" and result.facet("plain").status == "pass"
 
 
@@ -98,3 +99,29 @@ def test_json_and_numpy_same_rule() -> None:
 def test_bad_options_are_named_before_any_work(options: dict[str, Any], match: str) -> None:
     with pytest.raises(UsageError, match=match):
         CheckOptions(**options)
+
+
+def test_numpy_correlate_with_the_longer_second_operand() -> None:
+    """np.correlate's 'same' with a longer in2 correlates the swapped pair and reverses it: declared, it passes."""
+    result = check_conv("numpy:correlate", convention="signal", correlate=True, same="numpy", profile=CI,
+                        raise_on_failure=False, only=["plain", "mode:same", "second-longer", "even-kernels"])
+    assert result.verdict == "pass", result.report()
+
+
+def test_fft_precision_still_checks_integers() -> None:
+    """Under --precision fft int64 results are compared exactly (a float64 result within the FFT bound): an FFT
+    convolution that truncates its float result to int64 fails integers."""
+    result = _check("fft_truncates_integers", "signal", precision="fft", dtypes=["int64", "float64"])
+    assert [f.name for f in result.failed] == ["integers"], result.table()
+
+
+def test_exclude_and_odd_kernels_for_filters() -> None:
+    result = _check("correlate", "filter", correlate=True, odd_kernels=True, exclude=["nonfinite", "complex"],
+                    only=["plain", "even-kernels", "nonfinite", "second-longer"])
+    statuses = {f.name: f.status for f in result.facets}
+    assert statuses["even-kernels"] == "skipped" and statuses["nonfinite"] == "skipped", result.table()
+    assert statuses["second-longer"] == "pass", result.table()
+    from conv_equivalence.check.signals import facets
+
+    assert not any(f.name.startswith("dtype:complex") for f in facets("filter", ("reflect",), "exact",
+                                                                           ("float64", "complex128"), frozenset({"complex"})))

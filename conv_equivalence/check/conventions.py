@@ -50,6 +50,11 @@ import numpy as np
 
 CONVENTIONS: tuple[str, ...] = ("torch", "numpy", "jax", "nhwc-hwio", "nhwc-ohwi", "layer", "signal", "signal2d", "filter")
 """The last three take ``fn(in1, in2, mode[, ...])`` on NumPy arrays (`conv_equivalence.check.signals`)."""
+SIGNAL_CONVENTIONS = ("signal", "signal2d", "filter")
+SIGNAL_MODES = ("full", "same", "valid")
+"""The ``signal`` and ``signal2d`` conventions' modes (``filter`` takes scipy.ndimage's boundary modes)."""
+SAME_RULES = ("scipy", "numpy")
+"""Whose 'same' a ``signal`` implementation follows: scipy's (the shape of in1) or NumPy's (max(n1, n2))."""
 DEVICES: tuple[str, ...] = ("cpu", "cuda", "mps")
 TORCH_DTYPES = ("float16", "bfloat16", "float32", "float64", "complex64", "complex128", "int64")
 

@@ -13,11 +13,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from conv_equivalence.check import facets as fct
-from conv_equivalence.check.conventions import CONVENTIONS, DEVICES
+from conv_equivalence.check.conventions import CONVENTIONS, DEVICES, SAME_RULES, SIGNAL_CONVENTIONS, SIGNAL_MODES
 from conv_equivalence.check.runner import time_limit as checked_time_limit
 from conv_equivalence.tolerance import PRECISIONS
 
 EXCLUDABLE = tuple(fct.EXCLUDE_WORDS) + tuple(f for f in fct.FEATURES if f not in fct.EXCLUDE_WORDS)
+SIGNAL_EXCLUDABLE = ("even-kernels", "second-longer", "integers", "nonfinite", "ndim", "0-d", "long", "boundaries",
+                     "cval", "origins", "combined", "complex")
+"""What ``exclude`` accepts with a signal convention: one of its facets, or ``complex`` (the complex dtypes)."""
 """What ``exclude`` accepts: a feature (every facet that draws it is skipped) or a dtype family."""
 
 
@@ -111,9 +114,12 @@ class CheckOptions:
             raise UsageError(f"--precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         if self.transposed and self.precision == "fft":
             raise UsageError("--precision fft applies to convolutions, not --transposed")
-        unknown = self.exclude - set(EXCLUDABLE)
+        words = SIGNAL_EXCLUDABLE if self.convention in SIGNAL_CONVENTIONS else EXCLUDABLE
+        unknown = self.exclude - set(words)
         if unknown:
-            raise UsageError(f"--exclude accepts {', '.join(EXCLUDABLE)}; got {', '.join(sorted(unknown))}")
+            raise UsageError(f"--exclude accepts {', '.join(words)}"
+                             f"{f' (with --convention {self.convention})' if words is SIGNAL_EXCLUDABLE else ''}; "
+                             f"got {', '.join(sorted(unknown))}")
         if self.grad and self.convention not in ("torch", "layer"):
             raise UsageError(f"--grad needs torch tensors (the torch convention or --layer), not --convention {self.convention}")
         if self.examples is not None and (isinstance(self.examples, bool) or not isinstance(self.examples, int)
@@ -132,7 +138,6 @@ class CheckOptions:
 
     def _check_signal_options(self) -> None:
         """The signal-processing and filter conventions' own options, and what they cannot take."""
-        from conv_equivalence.check.signals import SAME_RULES, SIGNAL_CONVENTIONS, SIGNAL_MODES
         from conv_equivalence.oracle_filters import FILTER_MODES
 
         if self.convention not in SIGNAL_CONVENTIONS:
@@ -141,7 +146,10 @@ class CheckOptions:
                     raise UsageError(f"--{name} is for --convention signal, signal2d or filter, not {self.convention}")
             return
         for name, wrong in (("transposed", self.transposed), ("grad", bool(self.grad)), ("device", self.device != "cpu"),
-                            ("depthwise", self.depthwise), ("shapes", self.shapes is not None)):
+                            ("depthwise", self.depthwise), ("shared-kernel", self.shared_kernel),
+                            ("square-kernels", self.square_kernels), ("shapes", self.shapes is not None),
+                            ("int-padding", self.int_padding), ("equal-per-axis", self.equal_per_axis),
+                            ("bias-always", self.bias_always)):
             if wrong:
                 raise UsageError(f"--{name} does not apply to --convention {self.convention}")
         if self.precision not in ("exact", "fft"):

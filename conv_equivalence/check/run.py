@@ -23,6 +23,7 @@ from typing import Any
 from conv_equivalence.check import drawing
 from conv_equivalence.check import facets as fct
 from conv_equivalence.check.cascade import Base, early, explain, find_base, on_failing_base, plains_own
+from conv_equivalence.check.conventions import SIGNAL_CONVENTIONS
 from conv_equivalence.check.conventions import dtypes as convention_dtypes
 from conv_equivalence.check.conventions import layouts as convention_layouts
 from conv_equivalence.check.judge import Unusable
@@ -30,7 +31,6 @@ from conv_equivalence.check.options import CheckOptions, UsageError
 from conv_equivalence.check.result import FAILING, CheckResult, FacetResult, short
 from conv_equivalence.check.runner import LoadFailed, Runner, Target
 from conv_equivalence.check.search import MIN_CHECKED, search
-from conv_equivalence.check.signals import SIGNAL_CONVENTIONS
 
 FEATURE_SHARE = 3
 """The facets that add one feature to ``plain`` search a third of the profile's examples (at least

@@ -29,12 +29,11 @@ from hypothesis import strategies as st
 
 from conv_equivalence import oracle, oracle_filters, tolerance
 from conv_equivalence.backends.scipy_ndimage import near_symmetry_hazard
+from conv_equivalence.check.conventions import SAME_RULES, SIGNAL_CONVENTIONS, SIGNAL_MODES  # noqa: F401 (re-exported)
 from conv_equivalence.check.judge import Failure
+from conv_equivalence.check.options import UsageError
 from conv_equivalence.check.result import FacetResult
 
-SIGNAL_CONVENTIONS = ("signal", "signal2d", "filter")
-SIGNAL_MODES = ("full", "same", "valid")
-SAME_RULES = ("scipy", "numpy")
 LONG = {1: 40_000, 2: 300}
 """The ``long`` facet's largest side: tens of thousands of samples in 1-D, where FFT and overlap-add block seams lie."""
 
@@ -52,6 +51,8 @@ class SignalCase:
     fill: float = 0
     origin: tuple[int, ...] = ()
     same: str = "scipy"
+    rule: int | None = None
+    """For the long facet: the seed its operands were drawn from (``np.random.default_rng(rule)``, in1 then in2)."""
 
     @property
     def args(self) -> tuple[Any, ...]:
@@ -77,6 +78,11 @@ class SignalCase:
             a, v = np.nan_to_num(a, posinf=0.0), np.nan_to_num(v, posinf=0.0)
         if self.convention == "signal":
             fn = oracle.correlate if self.correlate else oracle.convolve
+            if self.mode == "same" and self.same == "numpy" and a.ndim and self.correlate and v.size > a.size:
+                # NumPy correlates the longer with the shorter and reverses (and conjugates) the result
+                swapped = dataclasses.replace(self, a=np.conj(v) if v.dtype.kind == "c" else v,
+                                              v=np.conj(a) if a.dtype.kind == "c" else a)
+                return np.flip(swapped.answer(magnitude))
             if self.mode == "same" and self.same == "numpy" and a.ndim:
                 full = fn(a, v, "full")
                 start = [(min(m, n) - 1) // 2 for m, n in zip(a.shape, v.shape)]
@@ -104,7 +110,9 @@ class SignalCase:
                 "mode": self.mode, "boundary": self.boundary, "fill": self.fill, "origin": list(self.origin)}
 
 
-def _values(dtype: str, kind: str, convention: str = "signal") -> st.SearchStrategy[Any]:
+def _values(dtype: str, kind: str, convention: str = "signal", large: bool = True) -> st.SearchStrategy[Any]:
+    if kind == "integers" and dtype == "int64" and not large:  # an FFT method: exact only for small sums
+        return st.integers(-4, 4)
     if kind == "integers" and convention == "filter" and dtype == "int64":
         # a filter computes in float64 (scipy.ndimage does, and casts back): sums exact there, not in float32
         return st.one_of(st.integers(-4, 4), st.integers(2**20, 2**24))
@@ -118,8 +126,9 @@ def _values(dtype: str, kind: str, convention: str = "signal") -> st.SearchStrat
 
 
 @st.composite
-def _array(draw: st.DrawFn, shape: tuple[int, ...], dtype: str, kind: str, convention: str = "signal") -> np.ndarray:
-    real = draw(st.lists(_values(dtype, kind, convention), min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
+def _array(draw: st.DrawFn, shape: tuple[int, ...], dtype: str, kind: str, convention: str = "signal",
+           large: bool = True) -> np.ndarray:
+    real = draw(st.lists(_values(dtype, kind, convention, large), min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
     out = np.array(real, dtype=np.float64 if dtype.startswith("complex") else dtype).reshape(shape)
     if dtype.startswith("complex"):
         imag = draw(st.lists(_values(dtype, kind), min_size=out.size, max_size=out.size))
@@ -145,12 +154,25 @@ class SignalFacet:
     longer_second: bool = False
     max_side: int = 5
     zero_d: bool = False
+    odd: bool = False
+    """Odd kernel sizes only (a declared ``--odd-kernels``)."""
+    large_integers: bool = True
+    """int64 values to 2**29 (an FFT method, exact only for small sums, gets small ones)."""
     skipped: str | None = None
 
 
-def facets(convention: str, modes: tuple[str, ...], precision: str, dtypes: tuple[str, ...]) -> list[SignalFacet]:
+def facets(convention: str, modes: tuple[str, ...], precision: str, dtypes: tuple[str, ...],
+           exclude: frozenset[str] = frozenset(), odd_kernels: bool = False) -> list[SignalFacet]:
     """The facets of a convention: ``plain`` (1-D float64, the first declared mode), then one feature each."""
+    out = _facets(convention, modes, precision, dtypes, exclude, odd_kernels)
+    return [dataclasses.replace(f, skipped=f.skipped or ("excluded (--exclude)" if f.name in exclude else None)) for f in out]
+
+
+def _facets(convention: str, modes: tuple[str, ...], precision: str, dtypes: tuple[str, ...],
+            exclude: frozenset[str], odd_kernels: bool) -> list[SignalFacet]:
     filt = convention == "filter"
+    if "complex" in exclude:
+        dtypes = tuple(d for d in dtypes if not d.startswith("complex"))
     first = modes[0]
     nd_all = (1, 2, 3) if convention != "signal2d" else (2,)
     base = (2,) if convention == "signal2d" else (1,)
@@ -163,23 +185,27 @@ def facets(convention: str, modes: tuple[str, ...], precision: str, dtypes: tupl
         out.append(SignalFacet("origins", base, modes=modes, origins=True))
     if convention == "signal2d":
         out.append(SignalFacet("boundaries", base, modes=modes, boundaries=tuple(oracle_filters.BOUNDARIES), fills=True))
-    out.append(SignalFacet("even-kernels", base, modes=modes, even=True))
+    out.append(SignalFacet("even-kernels", base, modes=modes, even=True,
+                           skipped="declared: odd kernels only (--odd-kernels)" if odd_kernels else None))
     out.append(SignalFacet("second-longer", base, modes=modes, longer_second=True))
     out += [SignalFacet(f"dtype:{d}", base, dtypes=(d,), modes=modes) for d in dtypes if d not in ("float64", "int64")]
     out.append(SignalFacet("integers", base, dtypes=("int64",), kinds=("integers",), modes=modes,
-                           skipped=("int64 not among --dtypes" if "int64" not in dtypes else
-                                    "declared --precision fft: large integers are computed in floating point"
-                                    if precision == "fft" else None)))
+                           large_integers=precision != "fft",
+                           skipped="int64 not among --dtypes" if "int64" not in dtypes else None))
     out.append(SignalFacet("nonfinite", base, kinds=("nonfinite",), modes=modes, skipped=nonfinite))
     if convention != "signal2d":
         out.append(SignalFacet("ndim", tuple(n for n in nd_all if n > 1), modes=modes, max_side=4))
     if convention == "signal":
         out.append(SignalFacet("0-d", (0,), modes=modes, zero_d=True))
     out.append(SignalFacet("long", base, kinds=("integers",), modes=modes, max_side=LONG[base[0]]))
+    nonfinite_too = nonfinite is None and "nonfinite" not in exclude
     out.append(SignalFacet("combined", nd_all, dtypes=tuple(d for d in dtypes if d != "int64") or ("float64",),
-                           kinds=("integers", "floats") + (("nonfinite",) if nonfinite is None else ()), modes=modes,
+                           kinds=("integers", "floats") + (("nonfinite",) if nonfinite_too else ()), modes=modes,
                            boundaries=tuple(oracle_filters.BOUNDARIES) if convention == "signal2d" else ("fill",),
-                           fills=convention != "signal", origins=filt, even=True, max_side=4))
+                           fills=convention != "signal" and "cval" not in exclude,
+                           origins=filt and "origins" not in exclude, max_side=4))
+    if odd_kernels:
+        out = [dataclasses.replace(f, odd=True) for f in out]
     return out
 
 
@@ -188,13 +214,15 @@ def cases(draw: st.DrawFn, facet: SignalFacet, convention: str, correlate: bool,
     """A `SignalCase` inside ``facet``."""
     nd = draw(st.sampled_from(facet.ndims))
     dtype = draw(st.sampled_from(facet.dtypes))
+    rule = None
     kind = draw(st.sampled_from(facet.kinds)) if not dtype.startswith("int") else "integers"
     if kind == "nonfinite" and dtype.startswith("complex"):  # complex NaN/inf arithmetic has no one convention
         kind = "floats"
     if facet.name == "long":  # a long signal and a short kernel: where blocks of an FFT or overlap-add meet
         a_shape = tuple(draw(st.integers(facet.max_side // 4, facet.max_side)) for _ in range(nd))
         v_shape = tuple(draw(st.integers(1, 65 if nd == 1 else 9)) for _ in range(nd))
-        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        rule = draw(st.integers(0, 2**32 - 1))
+        rng = np.random.default_rng(rule)
         a, v = (rng.integers(-2, 3, size=s).astype(dtype) for s in (a_shape, v_shape))
     else:
         sides = st.integers(1, facet.max_side)
@@ -207,8 +235,10 @@ def cases(draw: st.DrawFn, facet: SignalFacet, convention: str, correlate: bool,
             v_shape = tuple(max(s, a_shape[i] + draw(st.integers(1, 3))) if i == axis else s for i, s in enumerate(v_shape))
         elif not facet.longer_second and convention != "filter":  # plain and its kin: in1 the larger on every axis
             a_shape = tuple(max(m, n) for m, n in zip(a_shape, v_shape))
-        a = draw(_array(a_shape, dtype, kind, convention))
-        v = draw(_array(v_shape, dtype, kind if kind != "nonfinite" else "integers", convention))
+        if facet.odd:
+            v_shape = tuple(s if s % 2 else s + 1 for s in v_shape)
+        a = draw(_array(a_shape, dtype, kind, convention, facet.large_integers))
+        v = draw(_array(v_shape, dtype, kind if kind != "nonfinite" else "integers", convention, facet.large_integers))
         if kind == "nonfinite" and draw(st.booleans()):
             v = draw(_array(v_shape, dtype, "nonfinite"))
     mode = draw(st.sampled_from(facet.modes))
@@ -217,8 +247,14 @@ def cases(draw: st.DrawFn, facet: SignalFacet, convention: str, correlate: bool,
     if facet.fills:
         fill = draw(st.integers(-3, 3)) if dtype.startswith("int") else draw(st.sampled_from([0.0, 1.0, -2.5, 7.0]))
     origin = tuple(draw(st.integers(-(n // 2), (n - 1) // 2)) if facet.origins else 0 for n in v.shape) or (0,)
-    case = SignalCase(convention, correlate, a, v, mode, boundary, fill, origin, same)
-    if convention == "filter" and (near_symmetry_hazard(v) or not np.isfinite(v).all()
+    case = SignalCase(convention, correlate, a, v, mode, boundary, fill, origin, same,
+                      rule if facet.name == "long" else None)
+    finite = bool(np.isfinite(a).all() and np.isfinite(v).all())
+    if convention == "signal" and not finite and a.ndim > 1:
+        from hypothesis import reject
+
+        reject()  # scipy's N-d direct loop multiplies the zero padding (its known issue scipy-direct-swap-spreads-nan)
+    if convention == "filter" and (not np.isfinite(v).all() or near_symmetry_hazard(v)
                                    or (not np.isfinite(a).all() and (v == 0).any())):
         from hypothesis import reject
 
@@ -251,14 +287,20 @@ def judge(case: SignalCase, reply: dict[str, Any], precision: str) -> tuple[str,
     expected = case.answer()
     if got.shape != expected.shape:
         return "shape", f"the implementation returned shape {got.shape}; the definition's is {expected.shape}"
-    if np.dtype(reply["dtype"]) != case.dtype:
+    returned = np.dtype(reply["dtype"])
+    # an FFT method may return integer inputs' result as float64 (scipy.signal.fftconvolve does)
+    if returned != case.dtype and not (precision == "fft" and case.dtype.kind in "iu" and returned == np.float64):
         return "dtype", f"the implementation returned {reply['dtype']} for {case.a.dtype} and {case.v.dtype}; the result is {case.dtype}"
-    dtype = str(case.dtype)
-    if case.dtype.kind in "iu":
+    dtype = str(case.dtype) if case.dtype.kind not in "iu" else "float64"
+    if returned.kind in "iu":
         bound: Any = 0.0
     elif precision == "fft":
-        bound = tolerance.fft_bound(np.nan_to_num(case.a), np.nan_to_num(case.v), int(np.prod([m + n - 1 for m, n in
-                                    zip(case.a.shape, case.v.shape)]) or 1), dtype)
+        # the transform sees the operand as extended: its fill values (|fillvalue|, |cval|) count in its norms
+        width = [(n - 1, n - 1) for n in case.v.shape]
+        magnitude = np.abs(np.nan_to_num(case.a))
+        extended = np.pad(magnitude, width, constant_values=abs(np.nan_to_num(case.fill))) if width else magnitude
+        bound = tolerance.fft_bound(extended, np.nan_to_num(case.v), int(np.prod([m + n - 1 for m, n in
+                                    zip(extended.shape, case.v.shape)]) or 1), dtype)
     else:
         bound = tolerance.direct_bound(case.answer(magnitude=True), case.terms, dtype, complex_data=case.dtype.kind == "c")
     mismatch = tolerance.compare(got, expected, bound)
@@ -273,30 +315,45 @@ def _array_code(name: str, a: np.ndarray) -> str:
     return f"{name} = np.array({values}, dtype=np.{a.dtype})"
 
 
-def reproduction(case: SignalCase, target: str, fn_ref: tuple[str, str] | None) -> str:
-    """A standalone script: the arrays written out (a rule, not values, for long signals), the call, and scipy's answer."""
+def reproduction(case: SignalCase, target: str, fn_ref: tuple[str, str] | None, precision: str = "exact") -> str:
+    """A standalone script: the arrays written out (long ones by their seeded rule), the call, the definition's
+    answer written out (the library's own call beside it, as a comment), compared within the bound."""
     module, attr = fn_ref if fn_ref else target.rsplit(":", 1)
     load = (f"import importlib.util\nspec = importlib.util.spec_from_file_location('impl', {module!r})\n"
             f"mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)\nimpl = mod.{attr}"
             if module.endswith(".py") else f"from {module} import {attr} as impl")
-    lines = ["import numpy as np", "import scipy.signal, scipy.ndimage", load]
-    for name, a in (("a", case.a), ("v", case.v)):
-        lines.append(_array_code(name, a) if a.size <= 200 else f"{name} = np.load({name!r} + '.npy')  # {a.shape} {a.dtype}: "
-                     "too long to write out (the check's JSON has the rule)")
+    lines = ["import numpy as np", load]
+    long = case.rule is not None
+    if long:
+        lines.append(f"rng = np.random.default_rng({case.rule})  # the long facet's data: small integers in [-2, 2]")
+        lines += [f"a = rng.integers(-2, 3, size={case.a.shape}).astype(np.{case.a.dtype})",
+                  f"v = rng.integers(-2, 3, size={case.v.shape}).astype(np.{case.v.dtype})"]
+    else:
+        lines += [_array_code("a", case.a), _array_code("v", case.v)]
     if case.convention == "signal":
-        ref = (f"scipy.signal.{'correlate' if case.correlate else 'convolve'}(a, v, {case.mode!r}, method='direct')"
-               if not (case.mode == "same" and case.same == "numpy") else "None  # NumPy's 'same' rule: see np.convolve")
+        library = f"scipy.signal.{'correlate' if case.correlate else 'convolve'}(a, v, {case.mode!r}, method='direct')"
+        if case.mode == "same" and case.same == "numpy":
+            library = f"np.{'correlate' if case.correlate else 'convolve'}(a, v, 'same')"
         call = f"impl(a, v, {case.mode!r})"
     elif case.convention == "signal2d":
-        ref = f"scipy.signal.{'correlate2d' if case.correlate else 'convolve2d'}(a, v, {case.mode!r}, {case.boundary!r}, {case.fill!r})"
+        library = f"scipy.signal.{'correlate2d' if case.correlate else 'convolve2d'}(a, v, {case.mode!r}, {case.boundary!r}, {case.fill!r})"
         call = f"impl(a, v, {case.mode!r}, {case.boundary!r}, {case.fill!r})"
     else:
-        origin = list(case.origin)
-        ref = f"scipy.ndimage.{'correlate' if case.correlate else 'convolve'}(a, v, mode={case.mode!r}, cval={case.fill!r}, origin={origin!r})"
+        library = (f"scipy.ndimage.{'correlate' if case.correlate else 'convolve'}(a, v, mode={case.mode!r}, "
+                   f"cval={case.fill!r}, origin={list(case.origin)!r})")
         call = f"impl(a, v, {case.mode!r}, {case.fill!r}, {case.args[4]!r})"
-    lines += [f"got = {call}", f"expected = {ref}  # the definition (oracle) agrees with scipy here",
-              "print('got:     ', got)", "print('expected:', expected)",
-              "assert got.shape == expected.shape and np.allclose(got, expected, rtol=0, atol=1e-9, equal_nan=True), 'differs'"]
+    expected = case.answer()
+    if long:
+        lines += [f"import scipy.signal, scipy.ndimage\nexpected = {library}  # exact here: small integers"]
+    else:
+        lines.append(_array_code("expected", np.asarray(expected, dtype=np.float64 if expected.dtype == object else None))
+                     + f"  # the definition's answer; the library's call: {library}")
+    bound = 0.0
+    if case.dtype.kind in "fc" and precision != "fft":
+        bound = float(np.nanmax(tolerance.direct_bound(case.answer(magnitude=True), case.terms, str(case.dtype),
+                                                       complex_data=case.dtype.kind == "c"), initial=0.0))
+    lines += [f"got = {call}", "print('got:     ', got)", "print('expected:', expected)",
+              f"assert got.shape == expected.shape and np.allclose(got, expected, rtol=0, atol={bound!r}, equal_nan=True), 'differs'"]
     return "\n".join(lines) + "\n"
 
 
@@ -375,24 +432,6 @@ def run_facet(facet: SignalFacet, runner: Any, convention: str, correlate: bool,
     return result
 
 
-def describe(case: SignalCase) -> str:
-    """The counterexample for a person: each operand as a grid (or its shape and a rule, when long), the other arguments."""
-    from conv_equivalence.values import grid
-
-    def operand(name: str, a: np.ndarray) -> str:
-        if a.size > 64:
-            return f"{name} {a.shape} {a.dtype}: small integers in [-2, 2] (seeded), too long to print"
-        return f"{name} {a.shape} {a.dtype}:\n    " + grid(a).replace("\n", "\n    ")
-
-    rest = f"mode={case.mode!r}"
-    if case.convention == "signal2d":
-        rest += f" boundary={case.boundary!r} fillvalue={case.fill!r}"
-    elif case.convention == "filter":
-        rest += f" cval={case.fill!r} origin={case.args[4]!r}"
-    return "\n".join([operand("in1" if case.convention != "filter" else "input", case.a),
-                      operand("in2" if case.convention != "filter" else "weights", case.v), rest])
-
-
 FEATURES: dict[str, Callable[[SignalCase], bool]] = {
     "plain": lambda c: True,
     "even-kernels": lambda c: any(n % 2 == 0 for n in c.v.shape),
@@ -437,15 +476,13 @@ def check_signal(fn: Callable[..., Any] | str, options: Any, runner: Any) -> tup
 
     convention = options.convention
     modes = tuple(options.modes or (SIGNAL_MODES if convention != "filter" else tuple(oracle_filters.FILTER_MODES)))
-    dtypes = tuple(options.dtypes or ("float64", "float32", "complex128", "int64"))
+    dtypes = tuple(options.dtypes or ("float64", "float32", "complex128", "complex64", "int64"))
     settings_ = options.profile if options.profile is not None else settings()
     if options.examples is not None:
         settings_ = settings(settings_, max_examples=options.examples)
-    planned = facets(convention, modes, options.precision, dtypes)
+    planned = facets(convention, modes, options.precision, dtypes, options.exclude, options.odd_kernels)
     unknown = sorted(set(options.only or ()) - {f.name for f in planned})
     if unknown:
-        from conv_equivalence.check.options import UsageError
-
         raise UsageError(f"--facets: no facet {', '.join(unknown)} in this check (with these options the facets are "
                          f"{', '.join(f.name for f in planned)})")
     results = []
@@ -455,7 +492,7 @@ def check_signal(fn: Callable[..., Any] | str, options: Any, runner: Any) -> tup
             continue
         r = run_facet(facet, runner, convention, options.correlate, options.same, options.precision, settings_, options.seed)
         if r.status in ("fail", "crash", "timeout") and isinstance(r.counterexample, SignalCase):
-            r.reproduction = reproduction(r.counterexample, fn if isinstance(fn, str) else "", fn_ref)
+            r.reproduction = reproduction(r.counterexample, fn if isinstance(fn, str) else "", fn_ref, options.precision)
         results.append(r)
     _explain(results)
     same = "" if convention != "signal" else f", 'same' by {options.same}'s rule"

@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from conv_equivalence.check.conventions import CONVENTIONS, DEVICES
-from conv_equivalence.check.options import EXCLUDABLE, CheckOptions, UsageError
+from conv_equivalence.check.options import EXCLUDABLE, SIGNAL_EXCLUDABLE, CheckOptions, UsageError
 from conv_equivalence.check.result import STATUSES
 from conv_equivalence.check.run import check_conv
 from conv_equivalence.check.runner import time_limit as checked_time_limit
@@ -56,7 +56,10 @@ def add_arguments(parser: Any) -> None:
                         help="how it computes: exact (direct summation in the input's dtype), float32/tf32/float16/bfloat16 "
                              "accumulation, or fft (normwise bound; NaN/inf propagation not required)")
     parser.add_argument("--dtypes", nargs="+", metavar="DTYPE", help="only these dtypes (default: all torch accepts)")
-    parser.add_argument("--exclude", nargs="+", action="extend", choices=EXCLUDABLE, metavar="WHAT", help=f"leave out: {', '.join(EXCLUDABLE)}")
+    words = EXCLUDABLE + tuple(w for w in SIGNAL_EXCLUDABLE if w not in EXCLUDABLE)
+    parser.add_argument("--exclude", nargs="+", action="extend", choices=words, metavar="WHAT",
+                        help=f"leave out: {', '.join(EXCLUDABLE)}; with --convention signal, signal2d or filter: "
+                             f"{', '.join(SIGNAL_EXCLUDABLE)}")
     parser.add_argument("--decline-on", nargs="+", default=[], metavar="EXC",
                         help="exception types (name or module.Name) that, like NotImplementedError, mean 'not supported'")
     parser.add_argument("--equal-per-axis", action="store_true", help="stride, padding and dilation equal on every axis only")

@@ -99,3 +99,9 @@ def origin_reversed(x, w, mode, cval, origin):  # type: ignore[no-untyped-def]
     if any(not -(n // 2) <= o <= (n - 1) // 2 for n, o in zip(w.shape, np.atleast_1d(flipped))):
         return scipy.ndimage.correlate(x, w, mode=mode, cval=cval, origin=origin)
     return scipy.ndimage.correlate(x, w, mode=mode, cval=cval, origin=flipped)
+
+
+def fft_truncates_integers(a, v, mode):  # type: ignore[no-untyped-def]
+    """An FFT convolution that casts its float result to the integer dtype by truncation: 2.9999999 becomes 2."""
+    out = scipy.signal.fftconvolve(a, v, mode)
+    return out.astype(np.result_type(a, v)) if np.result_type(a, v).kind in "iu" else out
