@@ -40,10 +40,7 @@ def search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, conv
     """One facet's Hypothesis search: counts, the first failure shrunk and minimised. ``explains`` puts a first
     failure down to a more basic facet (``explained``); ``folds`` says which failures are a known one (the
     failing base's own), so that the search goes on looking for another."""
-    from hypothesis import given, reject, settings
-    from hypothesis import seed as hypothesis_seed
-    from hypothesis.errors import Flaky, Unsatisfiable
-    from hypothesis.reporting import with_reporter
+    from hypothesis import reject, settings
 
     result = FacetResult(facet.name)
     failures: list[tuple[Case, Failure]] = []
@@ -92,25 +89,8 @@ def search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, conv
 
     profile = settings(settings_, database=None, print_blob=False, report_multiple_bugs=False)
     budget = profile.max_examples
-    test = given(drawing.cases(facet, opts))(body)
-    if seed is None and profile.derandomize:
-        # Derandomised by the facet's name, not by this function's source (Hypothesis's default), so
-        # that an edit here does not change which examples every verdict rests on.
-        seed = zlib.crc32(facet.name.encode())
-    test = settings(profile, derandomize=False)(hypothesis_seed(seed)(test)) if seed is not None else settings(profile)(test)
     start = time.perf_counter()
-    stopped = False
-    with with_reporter(lambda value: None):
-        try:
-            test()
-        except StopFacet:
-            stopped = True
-        except Unsatisfiable:
-            pass
-        except Flaky:  # the same call failed once and not again: the implementation keeps state or is random
-            flaky[0] = True
-        except AssertionError:
-            pass
+    stopped, flaky[0] = run_search(drawing.cases(facet, opts), body, profile, seed, facet.name)
     result.seconds = time.perf_counter() - start
     if explained[0] and not failures:
         result.status, result.note = "explained", f"fails as {explained[0]} does once its own feature is taken out"
@@ -130,6 +110,32 @@ def search(facet: Facet, opts: fct.Options, runner: Runner, precision: str, conv
         reason, _ = result.declined_reasons.most_common(1)[0]
         result.note = result.note or f"{'every example' if result.status == 'declined' else 'some'} declined: {reason}"
     return result
+
+
+def run_search(strategy: Any, body: Callable[[Any], None], profile: Any, seed: int | None, name: str) -> tuple[bool, bool]:
+    """Run ``body`` on examples of ``strategy`` under ``profile``, quietly; whether it was stopped (`StopFacet`)
+    and whether it was flaky (the same call failed once and not again: the implementation keeps state)."""
+    from hypothesis import given, settings
+    from hypothesis import seed as hypothesis_seed
+    from hypothesis.errors import Flaky, Unsatisfiable
+    from hypothesis.reporting import with_reporter
+
+    test = given(strategy)(body)
+    if seed is None and profile.derandomize:
+        # Derandomised by the facet's name, not by this function's source (Hypothesis's default), so
+        # that an edit here does not change which examples every verdict rests on.
+        seed = zlib.crc32(name.encode())
+    test = settings(profile, derandomize=False)(hypothesis_seed(seed)(test)) if seed is not None else settings(profile)(test)
+    with with_reporter(lambda value: None):
+        try:
+            test()
+        except StopFacet:
+            return True, False
+        except (Unsatisfiable, AssertionError):
+            pass
+        except Flaky:
+            return False, True
+    return False, False
 
 
 def minimize_failure(case: Case, failure: Failure, facet: Facet, runner: Runner, precision: str, convention: str,

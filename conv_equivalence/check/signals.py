@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +32,7 @@ from conv_equivalence.check.conventions import SAME_RULES, SIGNAL_CONVENTIONS, S
 from conv_equivalence.check.judge import Failure
 from conv_equivalence.check.options import UsageError
 from conv_equivalence.check.result import FacetResult
+from conv_equivalence.check.search import StopFacet, run_search
 
 LONG = {1: 40_000, 2: 300}
 """The ``long`` facet's largest side: tens of thousands of samples in 1-D, where FFT and overlap-add block seams lie."""
@@ -360,10 +360,7 @@ def reproduction(case: SignalCase, target: str, fn_ref: tuple[str, str] | None, 
 def run_facet(facet: SignalFacet, runner: Any, convention: str, correlate: bool, same: str, precision: str,
               settings_: Any, seed: int | None, budget: float = 30.0) -> FacetResult:
     """One facet's search: examples checked and declined, the smallest failing case."""
-    from hypothesis import given, settings
-    from hypothesis import seed as hypothesis_seed
-    from hypothesis.errors import Flaky, Unsatisfiable
-    from hypothesis.reporting import with_reporter
+    from hypothesis import settings
 
     result = FacetResult(facet.name)
     if facet.skipped:
@@ -371,9 +368,6 @@ def run_facet(facet: SignalFacet, runner: Any, convention: str, correlate: bool,
         return result
     failures: list[tuple[SignalCase, tuple[str, str]]] = []
     started = [0.0]
-
-    class Stop(BaseException):
-        pass
 
     def body(case: SignalCase) -> None:
         reply = runner.call({"signal": True, "args": case.args})
@@ -383,7 +377,7 @@ def run_facet(facet: SignalFacet, runner: Any, convention: str, correlate: bool,
                 result.declined += 1
                 result.declined_reasons[reply["message"].splitlines()[0][:160] if reply["message"] else ""] += 1
             if result.declined >= 4 * settings_.max_examples and not failures:
-                raise Stop
+                raise StopFacet
             from hypothesis import reject
 
             reject()
@@ -395,27 +389,15 @@ def run_facet(facet: SignalFacet, runner: Any, convention: str, correlate: bool,
         failures.append((case, failure))
         started[0] = started[0] or time.perf_counter()
         if failure[0] == "timeout" or time.perf_counter() - started[0] > budget:
-            raise Stop
+            raise StopFacet
         raise AssertionError(failure[1])
 
     profile = settings(settings_, database=None, print_blob=False, report_multiple_bugs=False, deadline=None)
     if facet.name == "long":
         profile = settings(profile, max_examples=max(3, profile.max_examples // 10))
-    test = given(cases(facet, convention, correlate, same))(body)
-    if seed is None and profile.derandomize:
-        seed = zlib.crc32(f"{convention}:{facet.name}".encode())
-    test = settings(profile, derandomize=False)(hypothesis_seed(seed)(test)) if seed is not None else settings(profile)(test)
     start = time.perf_counter()
-    stopped = False
-    with with_reporter(lambda value: None):
-        try:
-            test()
-        except Stop:
-            stopped = True
-        except (Unsatisfiable, AssertionError):
-            pass
-        except Flaky:
-            result.note = "not deterministic: "
+    stopped, flaky = run_search(cases(facet, convention, correlate, same), body, profile, seed, f"{convention}:{facet.name}")
+    result.note = "not deterministic: " if flaky else ""
     result.seconds = time.perf_counter() - start
     if failures:  # Hypothesis's last failure is its shrunk one, unless the search was cut short
         case, (kind, message) = min(failures, key=lambda cf: cf[0].size) if stopped else failures[-1]
