@@ -249,6 +249,11 @@ def cases(draw: st.DrawFn, facet: SignalFacet, convention: str, correlate: bool,
     origin = tuple(draw(st.integers(-(n // 2), (n - 1) // 2)) if facet.origins else 0 for n in v.shape) or (0,)
     case = SignalCase(convention, correlate, a, v, mode, boundary, fill, origin, same,
                       rule if facet.name == "long" else None)
+    if (convention == "signal2d" and correlate and mode == "valid" and np.result_type(a, v).kind == "c"
+            and not all(m >= n for m, n in zip(a.shape, v.shape))):
+        from hypothesis import reject
+
+        reject()  # scipy's correlate2d conjugates in1 when it swaps a larger in2 (belief correlate2d-valid-is-correlate-valid)
     finite = bool(np.isfinite(a).all() and np.isfinite(v).all())
     if convention == "signal" and not finite and a.ndim > 1:
         from hypothesis import reject
