@@ -345,10 +345,7 @@ def _assert_signal(conv: SignalConvolution, got: Any, precision: str, name: str)
 
     if precision not in ("exact", "fft"):
         raise InvalidArgument(f"precision must be exact or fft for convention={conv.case.convention!r}, got {precision!r}")
-    out = np.asarray(got) if isinstance(got, np.generic) else got
-    reply: dict[str, Any] = ({"kind": "ok", "out": out, "dtype": str(out.dtype), "shape": out.shape, "mutated": []}
-             if isinstance(out, np.ndarray) else {"kind": "ok", "out": None, "type": type(got).__name__, "mutated": []})
-    failure = judge(conv.case, reply, precision)
+    failure = judge(conv.case, conventions.signal_reply(got), precision)
     if failure is not None:
         raise AssertionError(f"{name}: {failure[1].splitlines()[0]}\n{describe(conv.case)}\n"
                              + "\n".join(failure[1].splitlines()[1:]))

@@ -405,13 +405,16 @@ def invoke_signal(fn: Callable[..., Any], args: tuple[Any, ...], decline_on: tup
                     "warnings": _warnings(caught)}
     seconds = time.perf_counter() - start
     mutated = [name for name, a, b in zip(("in1", "in2"), args, before) if b is not None and _snapshot(a) != b]
+    return {**signal_reply(out), "mutated": mutated, "warnings": _warnings(caught), "seconds": seconds}
+
+
+def signal_reply(out: Any) -> dict[str, Any]:
+    """A signal implementation's answer as the judge reads it: a NumPy array (a NumPy scalar as a 0-d array)."""
     if isinstance(out, np.generic):  # a NumPy scalar where a 0-d array is meant
         out = np.asarray(out)
     if not isinstance(out, np.ndarray):
-        return {"kind": "ok", "out": None, "type": type(out).__module__.split(".")[0] + "." + type(out).__name__,
-                "mutated": mutated, "warnings": _warnings(caught), "seconds": seconds}
-    return {"kind": "ok", "out": out, "type": "numpy.ndarray", "dtype": str(out.dtype), "shape": out.shape,
-            "mutated": mutated, "warnings": _warnings(caught), "seconds": seconds}
+        return {"kind": "ok", "out": None, "type": type(out).__module__.split(".")[0] + "." + type(out).__name__}
+    return {"kind": "ok", "out": out, "type": "numpy.ndarray", "dtype": str(out.dtype), "shape": out.shape}
 
 
 def invoke(fn: Callable[..., Any], call: dict[str, Any], *, convention: str, transposed: bool, device: str,

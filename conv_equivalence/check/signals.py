@@ -315,26 +315,22 @@ def judge(case: SignalCase, reply: dict[str, Any], precision: str) -> tuple[str,
         mismatch.describe().splitlines()[1:])
 
 
-def _array_code(name: str, a: np.ndarray) -> str:
-    values = np.array2string(a, separator=", ", threshold=10**9, max_line_width=10**9).replace("nan", "np.nan").replace("inf", "np.inf")
-    return f"{name} = np.array({values}, dtype=np.{a.dtype})"
-
-
 def reproduction(case: SignalCase, target: str, fn_ref: tuple[str, str] | None, precision: str = "exact") -> str:
     """A standalone script: the arrays written out (long ones by their seeded rule), the call, the definition's
     answer written out (the library's own call beside it, as a comment), compared within the bound."""
-    module, attr = fn_ref if fn_ref else target.rsplit(":", 1)
-    load = (f"import importlib.util\nspec = importlib.util.spec_from_file_location('impl', {module!r})\n"
-            f"mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)\nimpl = mod.{attr}"
-            if module.endswith(".py") else f"from {module} import {attr} as impl")
-    lines = ["import numpy as np", load]
+    from conv_equivalence.check.reproduce import _array_code, _loader
+
+    def written(name: str, a: np.ndarray) -> str:  # every value exactly (repr), as check's own snippets write them
+        return _array_code(name, a, "int64" if a.dtype == object else str(a.dtype), "contiguous", "numpy")
+
+    lines = ["import numpy as np", "from math import inf, nan", _loader(target, fn_ref)]
     long = case.rule is not None
     if long:
         lines.append(f"rng = np.random.default_rng({case.rule})  # the long facet's data: small integers in [-2, 2]")
         lines += [f"a = rng.integers(-2, 3, size={case.a.shape}).astype(np.{case.a.dtype})",
                   f"v = rng.integers(-2, 3, size={case.v.shape}).astype(np.{case.v.dtype})"]
     else:
-        lines += [_array_code("a", case.a), _array_code("v", case.v)]
+        lines += [written("a", case.a), written("v", case.v)]
     if case.convention == "signal":
         library = f"scipy.signal.{'correlate' if case.correlate else 'convolve'}(a, v, {case.mode!r}, method='direct')"
         if case.mode == "same" and case.same == "numpy":
@@ -351,8 +347,7 @@ def reproduction(case: SignalCase, target: str, fn_ref: tuple[str, str] | None, 
     if long:
         lines += [f"import scipy.signal, scipy.ndimage\nexpected = {library}  # exact here: small integers"]
     else:
-        lines.append(_array_code("expected", np.asarray(expected, dtype=np.float64 if expected.dtype == object else None))
-                     + f"  # the definition's answer; the library's call: {library}")
+        lines.append(written("expected", expected) + f"  # the definition's answer; the library's call: {library}")
     bound = 0.0
     if case.dtype.kind in "fc" and precision != "fft":
         bound = float(np.nanmax(tolerance.direct_bound(case.answer(magnitude=True), case.terms, str(case.dtype),
