@@ -179,8 +179,7 @@ def _signal_convolutions(convention: str, ndim: int | None, dtypes: Iterable[str
     ranks = (2,) if convention == "signal2d" else (ndim,) if ndim is not None else (1, 2, 3)
     facet = signals.SignalFacet("property test", ranks, dtype_choices, kinds, mode_choices,
                                 tuple(BOUNDARIES) if convention == "signal2d" else ("fill",),
-                                fills=convention != "signal", origins=convention == "filter", max_side=5 if ranks != (3,) else 3,
-                                zero_d=ranks == (0,))
+                                fills=convention != "signal", origins=convention == "filter", max_side=5 if ranks != (3,) else 3)
     return st.booleans().flatmap(lambda longer: signals.cases(
         dataclasses.replace(facet, longer_second=longer), convention, correlate, same)).map(SignalConvolution)
 

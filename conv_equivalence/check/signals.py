@@ -153,7 +153,6 @@ class SignalFacet:
     even: bool = False
     longer_second: bool = False
     max_side: int = 5
-    zero_d: bool = False
     odd: bool = False
     """Odd kernel sizes only (a declared ``--odd-kernels``)."""
     large_integers: bool = True
@@ -196,7 +195,7 @@ def _facets(convention: str, modes: tuple[str, ...], precision: str, dtypes: tup
     if convention != "signal2d":
         out.append(SignalFacet("ndim", tuple(n for n in nd_all if n > 1), modes=modes, max_side=4))
     if convention == "signal":
-        out.append(SignalFacet("0-d", (0,), modes=modes, zero_d=True))
+        out.append(SignalFacet("0-d", (0,), modes=modes))
     out.append(SignalFacet("long", base, kinds=("integers",), modes=modes, max_side=LONG[base[0]]))
     nonfinite_too = nonfinite is None and "nonfinite" not in exclude
     out.append(SignalFacet("combined", nd_all, dtypes=tuple(d for d in dtypes if d != "int64") or ("float64",),
