@@ -138,9 +138,11 @@ def _choices(name: str, given: Iterable[str] | None, allowed: tuple[str, ...], *
 @dataclasses.dataclass(frozen=True)
 class SignalConvolution:
     """One drawn call of the ``signal``, ``signal2d`` or ``filter`` convention (`conv_equivalence.check.signals`):
-    ``args`` for the callable (fresh copies), ``expected`` the oracle's exact answer."""
+    ``args`` for the callable (fresh copies, as ``arrays``), ``expected`` the oracle's exact answer."""
 
     case: Any
+    arrays: str = "numpy"
+    device: str = "cpu"
 
     def __repr__(self) -> str:
         c = self.case
@@ -152,7 +154,8 @@ class SignalConvolution:
 
     @property
     def args(self) -> tuple[Any, ...]:
-        return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in self.case.args)
+        return conventions.signal_operands(tuple(a.copy() if isinstance(a, np.ndarray) else a for a in self.case.args),
+                                           self.arrays, self.device)
 
     @property
     def expected(self) -> np.ndarray:
@@ -188,7 +191,7 @@ def convolutions(convention: str = "torch", *, transposed: bool = False, ndim: i
                  dtypes: Iterable[str] | None = None, vary: Iterable[str] | None = None,
                  elements: Iterable[str] = ("integers", "floats"), device: str = "cpu",
                  domain: Iterable[str] = (), modes: Iterable[str] | None = None, correlate: bool = False,
-                 same: str = "scipy") -> st.SearchStrategy[Any]:
+                 same: str = "scipy", arrays: str = "numpy") -> st.SearchStrategy[Any]:
     """Ready-to-call convolutions for ``convention`` (see the module docstring).
 
     ``ndim`` pins the spatial rank (1, 2 or 3; drawn when ``None``); ``dtypes`` limits the dtypes to
@@ -197,18 +200,26 @@ def convolutions(convention: str = "torch", *, transposed: bool = False, ndim: i
     values (`ELEMENTS`); ``device`` is where torch tensors are put; ``domain`` declares what the
     implementation takes, as ``check``'s options of the same names do (`DOMAIN`: ``depthwise``,
     ``shared-kernel``, ``odd-kernels``, ``square-kernels``): every draw lies inside it. Every argument is checked here,
-    before anything is drawn, and a mistake raises ``InvalidArgument`` naming it.
+    before anything is drawn, and a mistake raises ``InvalidArgument`` naming it. The signal-processing and
+    filter conventions take ``modes``, ``correlate``, ``same`` and ``arrays`` (``numpy``, ``torch`` on
+    ``device``, or ``jax``: what ``args`` hands over) as ``check``'s options of those names.
     """
     if convention not in conventions.CONVENTIONS:
         raise InvalidArgument(f"convention must be one of {', '.join(conventions.CONVENTIONS)}, got {convention!r}")
     if convention in ("signal", "signal2d", "filter"):
-        if transposed or vary is not None or device != "cpu" or tuple(domain):
-            raise InvalidArgument(f"transposed, vary, device and domain are for the torch-style conventions, not "
+        if transposed or vary is not None or tuple(domain):
+            raise InvalidArgument(f"transposed, vary and domain are for the torch-style conventions, not "
                                   f"convention={convention!r}")
-        return _signal_convolutions(convention, ndim, dtypes, modes, correlate, same, elements)
-    if modes is not None or correlate or same != "scipy":
-        raise InvalidArgument(f"modes, correlate and same are for convention='signal', 'signal2d' or 'filter', "
-                              f"not {convention!r}")
+        if arrays not in conventions.SIGNAL_ARRAYS:
+            raise InvalidArgument(f"arrays must be one of {', '.join(conventions.SIGNAL_ARRAYS)}, got {arrays!r}")
+        if device not in conventions.DEVICES or (device != "cpu" and arrays != "torch"):
+            raise InvalidArgument(f"device must be 'cpu', or one of {', '.join(conventions.DEVICES)} with arrays='torch'; "
+                                  f"got {device!r}")
+        return _signal_convolutions(convention, ndim, dtypes, modes, correlate, same, elements).map(
+            lambda conv: dataclasses.replace(conv, arrays=arrays, device=device))
+    if modes is not None or correlate or same != "scipy" or arrays != "numpy":
+        raise InvalidArgument(f"modes, correlate, same and arrays are for convention='signal', 'signal2d' or "
+                              f"'filter', not {convention!r}")
     if not isinstance(transposed, bool):
         raise InvalidArgument(f"transposed must be True or False, got {transposed!r}")
     if ndim is not None and (isinstance(ndim, bool) or ndim not in (1, 2, 3)):

@@ -45,6 +45,8 @@ def test_the_libraries_own_functions_pass(target: str, convention: str, options:
     ("first_operand_always_larger", "signal", {}, "second-longer", 3),  # in1 of 1, in2 of 2
     ("symm_as_reflect", "signal2d", {}, "boundaries", None),
     ("origin_reversed", "filter", {"correlate": True}, "origins", None),
+    ("empty_garbage", "signal", {}, "empty", None),
+    ("empty_index_error", "signal", {}, "empty", None),
 ])
 def test_a_broken_implementation_fails_exactly_its_facet(name: str, convention: str, options: dict[str, Any],
                                                          facet: str, size: int | None) -> None:
@@ -125,3 +127,35 @@ def test_exclude_and_odd_kernels_for_filters() -> None:
 
     assert not any(f.name.startswith("dtype:complex") for f in facets("filter", ("reflect",), "exact",
                                                                            ("float64", "complex128"), frozenset({"complex"})))
+
+
+@pytest.mark.parametrize("arrays", ["torch", "jax"])
+def test_torch_and_jax_arrays(arrays: str) -> None:
+    """``arrays``: the operands arrive as torch tensors or JAX arrays, the answer is read back from either; the
+    reproduction hands the same arrays over."""
+    pytest.importorskip(arrays)
+    right = _check(f"{arrays}_convolve", "signal", arrays=arrays, only=["plain", "mode:same", "0-d", "empty",
+                                                                       "dtype:complex64"])
+    assert right.verdict == "pass" and right.facet("plain").examples >= 10, right.report()
+    assert f"{arrays} arrays" in right.report()
+    wrong = _check("convolve", "signal", arrays=arrays, only=["plain"], dtypes=["float64"])
+    assert wrong.facet("plain").status == "pass"  # scipy takes both (through __array__) and answers with NumPy
+    refused = _check(f"{arrays}_convolve", "signal", only=["plain"])  # NumPy arrays where tensors are expected
+    assert refused.facet("plain").status == "fail" and "TypeError" in refused.report()
+
+
+def test_arrays_option_is_checked() -> None:
+    with pytest.raises(UsageError, match="--arrays must be one of"):
+        CheckOptions(convention="signal", arrays="cupy")
+    with pytest.raises(UsageError, match="--arrays is for"):
+        CheckOptions(convention="torch", arrays="jax")
+    with pytest.raises(UsageError, match="--device"):
+        CheckOptions(convention="signal", device="cuda")
+
+
+def test_empty_reproduction_runs_standalone() -> None:
+    result = _check("empty_garbage", "signal", only=["empty"])
+    script = result.facet("empty").reproduction
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert run.returncode == 1 and "non-zero values" in run.stderr, run.stdout + run.stderr

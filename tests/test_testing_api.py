@@ -193,3 +193,26 @@ def test_signal_conventions_in_property_tests() -> None:
         convolutions("filter", same="numpy")
     with pytest.raises(InvalidArgument, match="correlate"):
         convolutions("torch", correlate=True)
+    with pytest.raises(InvalidArgument, match="arrays"):
+        convolutions("signal", arrays="cupy")
+    with pytest.raises(InvalidArgument, match="device"):
+        convolutions("signal", device="cuda")
+
+
+def test_signal_conventions_with_torch_tensors() -> None:
+    """arrays='torch': args hands torch tensors over; a tensor answer is read back and judged."""
+    import torch
+
+    @settings(max_examples=30, deadline=None, database=None)
+    @given(convolutions("signal", ndim=1, arrays="torch", dtypes=["float64", "complex128"]))
+    def torch_fft(conv: Any) -> None:
+        in1, in2, mode = conv.args
+        assert isinstance(in1, torch.Tensor) and isinstance(in2, torch.Tensor)
+        n = in1.shape[0] + in2.shape[0] - 1
+        full = torch.fft.ifft(torch.fft.fft(in1, n) * torch.fft.fft(in2, n))
+        full = full if in1.is_complex() or in2.is_complex() else full.real
+        start = {"full": 0, "same": (in2.shape[0] - 1) // 2, "valid": min(in1.shape[0], in2.shape[0]) - 1}[mode]
+        length = {"full": n, "same": in1.shape[0], "valid": abs(in1.shape[0] - in2.shape[0]) + 1}[mode]
+        assert_matches(conv, full[start:start + length], precision="fft")
+
+    torch_fft()

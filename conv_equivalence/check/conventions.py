@@ -388,8 +388,29 @@ def _signature_mismatch(fn: Callable[..., Any], count: int, transposed: bool) ->
     return None
 
 
-def invoke_signal(fn: Callable[..., Any], args: tuple[Any, ...], decline_on: tuple[str, ...]) -> dict[str, Any]:
-    """Call a signal-processing or filter ``fn(in1, in2, mode, ...)`` once on NumPy arrays (`signals`)."""
+SIGNAL_ARRAYS = ("numpy", "torch", "jax")
+"""The arrays a signal or filter implementation takes (``--arrays``): NumPy's, torch tensors (on ``device``) or
+JAX arrays (``jax_enable_x64`` switched on for float64); it may answer with any of the three."""
+
+
+def signal_operands(args: tuple[Any, ...], arrays: str, device: str = "cpu") -> tuple[Any, ...]:
+    """The call's two operands as ``arrays`` (`SIGNAL_ARRAYS`), the other arguments as they are."""
+    if arrays == "torch":
+        import torch
+
+        return tuple(torch.from_numpy(np.array(a)).to(device) for a in args[:2]) + tuple(args[2:])
+    if arrays == "jax":
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+        return tuple(jax.numpy.asarray(a) for a in args[:2]) + tuple(args[2:])
+    return args
+
+
+def invoke_signal(fn: Callable[..., Any], args: tuple[Any, ...], decline_on: tuple[str, ...], arrays: str = "numpy",
+                  device: str = "cpu") -> dict[str, Any]:
+    """Call a signal-processing or filter ``fn(in1, in2, mode, ...)`` once on ``arrays`` (`signals`)."""
+    args = signal_operands(args, arrays, device)
     before = [_snapshot(a) for a in args[:2]]
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
@@ -399,7 +420,7 @@ def invoke_signal(fn: Callable[..., Any], args: tuple[Any, ...], decline_on: tup
         except Exception as exc:  # noqa: BLE001 - the user's exception is the verdict's material
             kind = "declined" if declines(exc, decline_on) else "raised"
             return {"kind": kind, "message": f"{type(exc).__name__}: {exc}", "traceback": user_traceback(exc),
-                    "warnings": _warnings(caught)}
+                    "warnings": _warnings(caught), "refused": isinstance(exc, (ValueError, TypeError, RuntimeError))}
         except SystemExit as exc:
             return {"kind": "crash", "message": f"the implementation raised SystemExit({exc.code!r})",
                     "warnings": _warnings(caught)}
@@ -409,8 +430,15 @@ def invoke_signal(fn: Callable[..., Any], args: tuple[Any, ...], decline_on: tup
 
 
 def signal_reply(out: Any) -> dict[str, Any]:
-    """A signal implementation's answer as the judge reads it: a NumPy array (a NumPy scalar as a 0-d array)."""
+    """A signal implementation's answer as the judge reads it: a NumPy array (a NumPy scalar as a 0-d array; a
+    torch tensor or a JAX array read back into one)."""
     if isinstance(out, np.generic):  # a NumPy scalar where a 0-d array is meant
+        out = np.asarray(out)
+    module = type(out).__module__.split(".")[0]
+    if module == "torch" and hasattr(out, "detach"):
+        out = out.detach().cpu()
+        out = out.numpy() if str(out.dtype) != "torch.bfloat16" else out.float().numpy()
+    elif module in ("jax", "jaxlib") and hasattr(out, "__array__"):
         out = np.asarray(out)
     if not isinstance(out, np.ndarray):
         return {"kind": "ok", "out": None, "type": type(out).__module__.split(".")[0] + "." + type(out).__name__}
@@ -422,7 +450,7 @@ def invoke(fn: Callable[..., Any], call: dict[str, Any], *, convention: str, tra
     """Call ``fn`` once (and its backward, given a cotangent) and describe what happened, as plain data
     for the parent process."""
     if call.get("signal"):
-        return invoke_signal(fn, call["args"], decline_on)
+        return invoke_signal(fn, call["args"], decline_on, call.get("arrays", "numpy"), device)
     x, w, b = build(convention, call, device)
     cotangent = call.get("cotangent")
     if cotangent is not None:

@@ -9,11 +9,19 @@ same way, so all three check the same thing.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 from collections.abc import Iterable
 from typing import Any
 
 from conv_equivalence.check import facets as fct
-from conv_equivalence.check.conventions import CONVENTIONS, DEVICES, SAME_RULES, SIGNAL_CONVENTIONS, SIGNAL_MODES
+from conv_equivalence.check.conventions import (
+    CONVENTIONS,
+    DEVICES,
+    SAME_RULES,
+    SIGNAL_ARRAYS,
+    SIGNAL_CONVENTIONS,
+    SIGNAL_MODES,
+)
 from conv_equivalence.check.runner import time_limit as checked_time_limit
 from conv_equivalence.tolerance import PRECISIONS
 
@@ -87,6 +95,7 @@ class CheckOptions:
     correlate: bool = False
     modes: tuple[str, ...] | None = None
     same: str = "scipy"
+    arrays: str = "numpy"
     shapes: tuple[str, ...] | None = None
     shapes_from: str | None = None
     input_size: str | None = None
@@ -141,11 +150,17 @@ class CheckOptions:
         from conv_equivalence.oracle_filters import FILTER_MODES
 
         if self.convention not in SIGNAL_CONVENTIONS:
-            for name, default in (("correlate", False), ("modes", None), ("same", "scipy")):
+            for name, default in (("correlate", False), ("modes", None), ("same", "scipy"), ("arrays", "numpy")):
                 if getattr(self, name) != default:
                     raise UsageError(f"--{name} is for --convention signal, signal2d or filter, not {self.convention}")
             return
-        for name, wrong in (("transposed", self.transposed), ("grad", bool(self.grad)), ("device", self.device != "cpu"),
+        if self.arrays not in SIGNAL_ARRAYS:
+            raise UsageError(f"--arrays must be one of {', '.join(SIGNAL_ARRAYS)}, got {self.arrays!r}")
+        if self.arrays != "numpy" and importlib.util.find_spec(self.arrays) is None:
+            raise UsageError(f"--arrays {self.arrays} needs {self.arrays} installed (pip install "
+                             f"'conv-equivalence[{self.arrays}]')")
+        for name, wrong in (("transposed", self.transposed), ("grad", bool(self.grad)),
+                            ("device", self.device != "cpu" and self.arrays != "torch"),
                             ("depthwise", self.depthwise), ("shared-kernel", self.shared_kernel),
                             ("square-kernels", self.square_kernels), ("shapes", self.shapes is not None),
                             ("int-padding", self.int_padding), ("equal-per-axis", self.equal_per_axis),

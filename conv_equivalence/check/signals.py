@@ -67,6 +67,13 @@ class SignalCase:
         return int(self.a.size + self.v.size)
 
     @property
+    def empty(self) -> bool:
+        """An operand with no elements. The definition has no sample to give (scipy.signal refuses), so the
+        implementation may refuse (``ValueError``, ``TypeError`` or ``RuntimeError``) or answer with zeros only,
+        in any shape; a filter's empty *input* is answered, with an empty output of its shape."""
+        return self.a.size == 0 or self.v.size == 0
+
+    @property
     def terms(self) -> int:
         return max(1, min(self.a.size, self.v.size) if self.convention == "signal" else self.v.size)
 
@@ -157,6 +164,8 @@ class SignalFacet:
     """Odd kernel sizes only (a declared ``--odd-kernels``)."""
     large_integers: bool = True
     """int64 values to 2**29 (an FFT method, exact only for small sums, gets small ones)."""
+    empty: bool = False
+    """One operand with a zero-length axis: refused, or answered with zeros (`SignalCase.empty`)."""
     skipped: str | None = None
 
 
@@ -173,7 +182,7 @@ def _facets(convention: str, modes: tuple[str, ...], precision: str, dtypes: tup
     if "complex" in exclude:
         dtypes = tuple(d for d in dtypes if not d.startswith("complex"))
     first = modes[0]
-    nd_all = (1, 2, 3) if convention != "signal2d" else (2,)
+    nd_all = (1, 2, 3) if convention != "signal2d" and "ndim" not in exclude else (2,) if convention == "signal2d" else (1,)
     base = (2,) if convention == "signal2d" else (1,)
     nonfinite = None if precision != "fft" else "declared: --precision fft need not propagate NaN/inf"
     out = [SignalFacet("plain", base, modes=(first,))]
@@ -196,6 +205,7 @@ def _facets(convention: str, modes: tuple[str, ...], precision: str, dtypes: tup
         out.append(SignalFacet("ndim", tuple(n for n in nd_all if n > 1), modes=modes, max_side=4))
     if convention == "signal":
         out.append(SignalFacet("0-d", (0,), modes=modes))
+    out.append(SignalFacet("empty", base, modes=modes, empty=True, max_side=3))
     out.append(SignalFacet("long", base, kinds=("integers",), modes=modes, max_side=LONG[base[0]]))
     nonfinite_too = nonfinite is None and "nonfinite" not in exclude
     out.append(SignalFacet("combined", nd_all, dtypes=tuple(d for d in dtypes if d != "int64") or ("float64",),
@@ -236,6 +246,11 @@ def cases(draw: st.DrawFn, facet: SignalFacet, convention: str, correlate: bool,
             a_shape = tuple(max(m, n) for m, n in zip(a_shape, v_shape))
         if facet.odd:
             v_shape = tuple(s if s % 2 else s + 1 for s in v_shape)
+        if facet.empty:  # one axis of one operand of length 0
+            axis, second = draw(st.integers(0, nd - 1)), draw(st.booleans())
+            shape = v_shape if second else a_shape
+            shape = tuple(0 if i == axis else n for i, n in enumerate(shape))
+            a_shape, v_shape = (a_shape, shape) if second else (shape, v_shape)
         a = draw(_array(a_shape, dtype, kind, convention, facet.large_integers))
         v = draw(_array(v_shape, dtype, kind if kind != "nonfinite" else "integers", convention, facet.large_integers))
         if kind == "nonfinite" and draw(st.booleans()):
@@ -266,7 +281,7 @@ def cases(draw: st.DrawFn, facet: SignalFacet, convention: str, correlate: bool,
         # so a NaN input never meets a zero weight; ndimage-nan-weights-ignored) are not drawn, as torch's are not
         # for the torch conventions: scipy's function passes its own convention
         reject()
-    if convention != "filter" and mode == "valid" and not (all(m >= n for m, n in zip(a.shape, v.shape))
+    if convention != "filter" and mode == "valid" and not case.empty and not (all(m >= n for m, n in zip(a.shape, v.shape))
                                                           or all(n >= m for m, n in zip(a.shape, v.shape))):
         from hypothesis import reject
 
@@ -281,13 +296,21 @@ def judge(case: SignalCase, reply: dict[str, Any], precision: str) -> tuple[str,
         return None
     if kind in ("crash", "timeout"):
         return kind, reply["message"]
+    if kind == "raised" and case.empty and reply.get("refused"):
+        return None  # a refusal of an operand with no elements, as scipy.signal's
     if kind == "raised":
         return "raised", reply["traceback"]
     if reply.get("mutated"):
         return "mutated", f"the implementation wrote into its {' and '.join(reply['mutated'])}"
     got = reply["out"]
     if got is None:
-        return "type", f"the implementation returned a {reply['type']}, not a numpy.ndarray"
+        return "type", f"the implementation returned a {reply['type']}, not an array"
+    if case.empty and not (case.convention == "filter" and case.v.size):
+        if got.size and not (got == 0).all():
+            return "values", (f"an empty operand ({case.a.shape} and {case.v.shape}) has no sample to give, yet the "
+                              f"answer of shape {got.shape} holds non-zero values (uninitialised memory?): "
+                              f"{np.array2string(got.ravel()[:8], threshold=8)}")
+        return None
     expected = case.answer()
     if got.shape != expected.shape:
         return "shape", f"the implementation returned shape {got.shape}; the definition's is {expected.shape}"
@@ -314,9 +337,11 @@ def judge(case: SignalCase, reply: dict[str, Any], precision: str) -> tuple[str,
         mismatch.describe().splitlines()[1:])
 
 
-def reproduction(case: SignalCase, target: str, fn_ref: tuple[str, str] | None, precision: str = "exact") -> str:
+def reproduction(case: SignalCase, target: str, fn_ref: tuple[str, str] | None, precision: str = "exact",
+                 arrays: str = "numpy", device: str = "cpu") -> str:
     """A standalone script: the arrays written out (long ones by their seeded rule), the call, the definition's
-    answer written out (the library's own call beside it, as a comment), compared within the bound."""
+    answer written out (the library's own call beside it, as a comment), compared within the bound. With torch
+    or JAX ``arrays``, the operands are handed over as those and the answer read back into NumPy."""
     from conv_equivalence.check.reproduce import _array_code, _loader
 
     def written(name: str, a: np.ndarray) -> str:  # every value exactly (repr), as check's own snippets write them
@@ -342,6 +367,18 @@ def reproduction(case: SignalCase, target: str, fn_ref: tuple[str, str] | None, 
         library = (f"scipy.ndimage.{'correlate' if case.correlate else 'convolve'}(a, v, mode={case.mode!r}, "
                    f"cval={case.fill!r}, origin={list(case.origin)!r})")
         call = f"impl(a, v, {case.mode!r}, {case.fill!r}, {case.args[4]!r})"
+    if arrays != "numpy":
+        call = call.replace("impl(a, v,", "impl(A, V,")
+        lines += ["import torch", f"A, V = torch.from_numpy(a).to({device!r}), torch.from_numpy(v).to({device!r})"] \
+            if arrays == "torch" else ["import jax", "jax.config.update('jax_enable_x64', True)",
+                                       "A, V = jax.numpy.asarray(a), jax.numpy.asarray(v)"]
+    read_back = "np.asarray(got.detach().cpu())" if arrays == "torch" else "np.asarray(got)"
+    if case.empty:
+        lines += ["try:", f"    got = {read_back.replace('got', call)}", "except (ValueError, TypeError, RuntimeError) as exc:",
+                  "    print('refused (allowed for an operand with no elements):', exc)", "else:",
+                  "    print('got:', got)",
+                  "    assert not got.size or (got == 0).all(), 'an empty operand answered with non-zero values'"]
+        return "\n".join(lines) + "\n"
     expected = case.answer()
     if long:
         lines += [f"import scipy.signal, scipy.ndimage\nexpected = {library}  # exact here: small integers"]
@@ -351,13 +388,13 @@ def reproduction(case: SignalCase, target: str, fn_ref: tuple[str, str] | None, 
     if case.dtype.kind in "fc" and precision != "fft":
         bound = float(np.nanmax(tolerance.direct_bound(case.answer(magnitude=True), case.terms, str(case.dtype),
                                                        complex_data=case.dtype.kind == "c"), initial=0.0))
-    lines += [f"got = {call}", "print('got:     ', got)", "print('expected:', expected)",
+    lines += [f"got = {call}" if arrays == "numpy" else f"got = {read_back.replace('got', call)}", "print('got:     ', got)", "print('expected:', expected)",
               f"assert got.shape == expected.shape and np.allclose(got, expected, rtol=0, atol={bound!r}, equal_nan=True), 'differs'"]
     return "\n".join(lines) + "\n"
 
 
 def run_facet(facet: SignalFacet, runner: Any, convention: str, correlate: bool, same: str, precision: str,
-              settings_: Any, seed: int | None, budget: float = 30.0) -> FacetResult:
+              settings_: Any, seed: int | None, budget: float = 30.0, arrays: str = "numpy") -> FacetResult:
     """One facet's search: examples checked and declined, the smallest failing case."""
     from hypothesis import settings
 
@@ -369,7 +406,7 @@ def run_facet(facet: SignalFacet, runner: Any, convention: str, correlate: bool,
     started = [0.0]
 
     def body(case: SignalCase) -> None:
-        reply = runner.call({"signal": True, "args": case.args})
+        reply = runner.call({"signal": True, "args": case.args, "arrays": arrays})
         result.warnings.update(reply.get("warnings", ()))
         if reply["kind"] == "declined":
             if not failures:
@@ -399,7 +436,7 @@ def run_facet(facet: SignalFacet, runner: Any, convention: str, correlate: bool,
     result.note = "not deterministic: " if flaky else ""
     result.seconds = time.perf_counter() - start
     if failures:  # Hypothesis's last failure is its shrunk one, unless the search was cut short
-        case, (kind, message) = min(failures, key=lambda cf: cf[0].size) if stopped else failures[-1]
+        case, (kind, message) = min(failures, key=lambda cf: (cf[0].size, cf[0].a.shape + cf[0].v.shape)) if stopped else failures[-1]
         failure = Failure(kind, message)
         result.status, result.failure = failure.status, failure
         result.note += failure.headline
@@ -421,6 +458,7 @@ FEATURES: dict[str, Callable[[SignalCase], bool]] = {
     "nonfinite": lambda c: not (np.isfinite(c.a).all() and np.isfinite(c.v).all()),
     "ndim": lambda c: c.a.ndim > 1,
     "0-d": lambda c: c.a.ndim == 0,
+    "empty": lambda c: c.empty,
     "long": lambda c: c.a.size > 1000,
     "boundaries": lambda c: c.boundary != "fill" or c.fill != 0,
     "cval": lambda c: c.fill != 0,
@@ -471,12 +509,15 @@ def check_signal(fn: Callable[..., Any] | str, options: Any, runner: Any) -> tup
     for facet in planned:
         if options.only is not None and facet.name not in options.only:
             continue
-        r = run_facet(facet, runner, convention, options.correlate, options.same, options.precision, settings_, options.seed)
+        r = run_facet(facet, runner, convention, options.correlate, options.same, options.precision, settings_,
+                      options.seed, arrays=options.arrays)
         if r.status in ("fail", "crash", "timeout") and isinstance(r.counterexample, SignalCase):
-            r.reproduction = reproduction(r.counterexample, fn if isinstance(fn, str) else "", fn_ref, options.precision)
+            r.reproduction = reproduction(r.counterexample, fn if isinstance(fn, str) else "", fn_ref, options.precision,
+                                          options.arrays, options.device)
         results.append(r)
     _explain(results)
     same = "" if convention != "signal" else f", 'same' by {options.same}'s rule"
-    notes = [f"note: {convention} convention, {'correlate' if options.correlate else 'convolve'} semantics{same}; "
+    arrays = "" if options.arrays == "numpy" else f", {options.arrays} arrays on {options.device}"
+    notes = [f"note: {convention} convention, {'correlate' if options.correlate else 'convolve'} semantics{same}{arrays}; "
              f"modes checked: {', '.join(modes)}"]
     return results, notes

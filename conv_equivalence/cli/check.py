@@ -92,6 +92,9 @@ def add_arguments(parser: Any) -> None:
     signal.add_argument("--same", default="scipy", choices=("scipy", "numpy"),
                         help="the rule its 'same' follows: scipy's (the shape of in1) or numpy's (max(n1, n2) "
                              "samples, as np.convolve); default scipy")
+    signal.add_argument("--arrays", default="numpy", choices=("numpy", "torch", "jax"),
+                        help="the arrays it takes: numpy (default), torch tensors (on --device) or JAX arrays "
+                             "(jax_enable_x64 on); it may answer with any of the three")
     domain = parser.add_argument_group("declared domain", "every facet draws inside it; the table's note says what "
                                        "it leaves out")
     domain.add_argument("--depthwise", action="store_true",
@@ -126,7 +129,7 @@ def main(args: Any) -> int:
             time_limit=args.time_limit, grad=args.grad, decline_on=args.decline_on, equal_per_axis=args.equal_per_axis,
             int_padding=args.int_padding, bias_always=args.bias_always, depthwise=args.depthwise,
             shared_kernel=args.shared_kernel, odd_kernels=args.odd_kernels, square_kernels=args.square_kernels,
-            correlate=args.correlate, modes=args.modes, same=args.same,
+            correlate=args.correlate, modes=args.modes, same=args.same, arrays=args.arrays,
             shapes=args.shapes,
             shapes_from=args.shapes_from, input_size=args.input_size, nondeterministic=args.nondeterministic)
         with interruptible():

@@ -105,3 +105,36 @@ def fft_truncates_integers(a, v, mode):  # type: ignore[no-untyped-def]
     """An FFT convolution that casts its float result to the integer dtype by truncation: 2.9999999 becomes 2."""
     out = scipy.signal.fftconvolve(a, v, mode)
     return out.astype(np.result_type(a, v)) if np.result_type(a, v).kind in "iu" else out
+
+
+def empty_garbage(a, v, mode):  # type: ignore[no-untyped-def]
+    """Right on every non-empty pair; an empty operand gets the buffer it allocated and never wrote (uninitialised
+    memory, here a fixed sentinel so that the test is deterministic): the ``empty`` facet."""
+    if a.size == 0 or v.size == 0:
+        shape = tuple(max(m + n - 1, 1) for m, n in zip(a.shape, v.shape))
+        return np.full(shape, 6.9e-310)
+    return scipy.signal.convolve(a, v, mode, method="direct")
+
+
+def empty_index_error(a, v, mode):  # type: ignore[no-untyped-def]
+    """Right on every non-empty pair; an empty operand meets an unguarded index (``IndexError``, not a refusal)."""
+    _ = v.flat[0], a.flat[0]
+    return scipy.signal.convolve(a, v, mode, method="direct")
+
+
+def torch_convolve(a, v, mode):  # type: ignore[no-untyped-def]
+    """Right, on torch tensors in and out (``arrays="torch"``): refuses anything else."""
+    import torch
+
+    if not (isinstance(a, torch.Tensor) and isinstance(v, torch.Tensor)):
+        raise TypeError(f"torch tensors expected, got {type(a).__name__} and {type(v).__name__}")
+    return torch.from_numpy(np.asarray(scipy.signal.convolve(a.numpy(), v.numpy(), mode, method="direct")))
+
+
+def jax_convolve(a, v, mode):  # type: ignore[no-untyped-def]
+    """Right, on JAX arrays in and out (``arrays="jax"``): refuses anything else."""
+    import jax
+
+    if not (isinstance(a, jax.Array) and isinstance(v, jax.Array)):
+        raise TypeError(f"JAX arrays expected, got {type(a).__name__} and {type(v).__name__}")
+    return jax.numpy.asarray(scipy.signal.convolve(np.asarray(a), np.asarray(v), mode, method="direct"))
