@@ -24,6 +24,14 @@ MOVED = {
 """Old module name (under ``conv_equivalence.``) -> its new one."""
 
 
+class _CallableAlias(ModuleType):
+    """The old ``conv_equivalence.explain`` module, which importing puts where the function
+    ``conv_equivalence.explain`` is: calling it calls that function, so both keep working."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return importlib.import_module("conv_equivalence.teach.explain").explain(*args, **kwargs)
+
+
 class _Aliases(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Finds ``conv_equivalence.<old>`` and loads it as a module that forwards every attribute to the new one."""
 
@@ -41,6 +49,8 @@ class _Aliases(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         module.__getattr__ = lambda name: getattr(target, name)  # type: ignore[method-assign]
         module.__dir__ = lambda: dir(target)  # type: ignore[method-assign]
         module.__doc__ = f"Moved to `{new}`."
+        if new == "conv_equivalence.teach.explain":
+            module.__class__ = _CallableAlias
 
 
 def install() -> None:

@@ -48,6 +48,9 @@ class Capabilities:
     error_model: str = "direct"
     nonfinite: bool = True
     extra_rule: Callable[[ConvProblem], str | None] | None = None
+    depthwise_only: bool = False
+    """Only ``groups == C_in`` (a depthwise convolution, an image filter): identities that regroup a problem
+    into a dense one leave such a backend out."""
 
     def reason_unsupported(self, problem: ConvProblem) -> str | None:
         """Why ``problem`` is outside these capabilities, or ``None`` if it is inside."""
@@ -60,6 +63,7 @@ class Capabilities:
             (self.empty_batch or x.shape[0] > 0, "empty batch"),
             (self.channels or (x.shape[1] == 1 and problem.output_shape[1] == 1), "several channels"),
             (self.groups or spec.groups == 1, "groups > 1"),
+            (not self.depthwise_only or spec.groups == x.shape[1], "groups other than C_in (depthwise only)"),
             (self.stride or all(s == 1 for s in spec.stride), "stride > 1"),
             (self.dilation or all(d == 1 for d in spec.dilation), "dilation > 1"),
             (self.bias or problem.bias is None, "bias"),

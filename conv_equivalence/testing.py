@@ -37,7 +37,7 @@ from conv_equivalence.check import facets as fct
 from conv_equivalence.problem import ConvProblem
 
 __all__ = ["PARAMETERS", "ELEMENTS", "DOMAIN", "Convolution", "SignalConvolution", "convolutions", "real_convolutions",
-           "assert_matches"]
+           "assert_matches", "MismatchError"]
 DOMAIN = ("depthwise", "shared-kernel", "odd-kernels", "square-kernels")
 """What ``convolutions(domain=...)`` can declare an implementation takes (as ``check --depthwise`` and the rest)."""
 
@@ -303,6 +303,30 @@ def real_convolutions(convention: str = "torch", *, shapes: Iterable[str] | None
     return draw()
 
 
+class MismatchError(AssertionError):
+    """What `assert_matches` raises: an ``AssertionError`` whose message is the text account, carrying the failure
+    as ``facet`` (a `FacetResult`: the counterexample, expected and got, the reproduction; ``None`` for the
+    cheap message raised while Hypothesis is still searching). In a notebook it draws as the HTML pages' card
+    (``_repr_html_``): catch it and show it (``except AssertionError as e: e``)."""
+
+    def __init__(self, message: str, facet: Any = None) -> None:
+        super().__init__(message)
+        self.facet = facet
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}: {self}"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+    def _repr_html_(self) -> str | None:
+        if self.facet is None:
+            return None
+        from conv_equivalence.report.notebook import facet_html
+
+        return facet_html(self.facet)
+
+
 def assert_matches(conv: Convolution | SignalConvolution, got: Any, *, precision: str = "exact", name: str = "the implementation",
                    function: Callable[..., Any] | None = None) -> None:
     """Raise ``AssertionError`` unless ``got`` is the convention's array of the right shape and dtype, equal
@@ -334,7 +358,7 @@ def assert_matches(conv: Convolution | SignalConvolution, got: Any, *, precision
     if function is not None and _shrinking():
         # Hypothesis is still searching or shrinking: say so cheaply; the final replay of its smallest
         # example (below) is made smaller still and printed in full, once.
-        raise AssertionError(f"{name}: {failure.headline}")
+        raise MismatchError(f"{name}: {failure.headline}")
     if conv.trial is not None:
         _real_size_failure(conv, failure, precision, name, function)
     if function is not None:
@@ -345,20 +369,23 @@ def assert_matches(conv: Convolution | SignalConvolution, got: Any, *, precision
                                fn_ref=(getattr(function, "__module__", ""), getattr(function, "__qualname__", "")),
                                convention=conv.convention, device=conv.device, facet="property test")
     result = FacetResult(name, "fail", examples=1, counterexample=case, failure=failure, reproduction=reproduction)
-    raise AssertionError(failure_text(result))
+    raise MismatchError(failure_text(result), result)
 
 
 def _assert_signal(conv: SignalConvolution, got: Any, precision: str, name: str) -> None:
     """`assert_matches` for the signal conventions: `check`'s judgement and its account of the counterexample."""
+    from conv_equivalence.check.judge import Failure
     from conv_equivalence.check.render import describe_signal as describe
+    from conv_equivalence.check.result import FacetResult
     from conv_equivalence.check.signals import judge
 
     if precision not in ("exact", "fft"):
         raise InvalidArgument(f"precision must be exact or fft for convention={conv.case.convention!r}, got {precision!r}")
     failure = judge(conv.case, conventions.signal_reply(got), precision)
     if failure is not None:
-        raise AssertionError(f"{name}: {failure[1].splitlines()[0]}\n{describe(conv.case)}\n"
-                             + "\n".join(failure[1].splitlines()[1:]))
+        facet = FacetResult(name, "fail", examples=1, counterexample=conv.case, failure=Failure(*failure))
+        raise MismatchError(f"{name}: {failure[1].splitlines()[0]}\n{describe(conv.case)}\n"
+                            + "\n".join(failure[1].splitlines()[1:]), facet)
 
 
 def _real_size_failure(conv: Convolution, failure: Any, precision: str, name: str,
@@ -368,6 +395,7 @@ def _real_size_failure(conv: Convolution, failure: Any, precision: str, name: st
     from conv_equivalence.check.judge import judge
     from conv_equivalence.check.render import real_size_lines
     from conv_equivalence.check.reproduce import rule_snippet
+    from conv_equivalence.check.result import FacetResult
 
     trial, calls = conv.trial, 0
     boundaries: list[Any] = []
@@ -389,7 +417,8 @@ def _real_size_failure(conv: Convolution, failure: Any, precision: str, name: st
     reproduction = rule_snippet(trial, failure.kind, failure.atol, target="", fn_ref=fn_ref, convention=conv.convention,
                                 device=conv.device) if function is not None else None
     real = realsize.RealSizeFailure(conv.trial, trial, boundaries, failure.kind, calls)
-    raise AssertionError("\n".join([f"{name}: {failure.headline}", *real_size_lines(real, failure, reproduction)]))
+    facet = FacetResult(name, "fail", examples=1, counterexample=trial, failure=failure, reproduction=reproduction, real=real)
+    raise MismatchError("\n".join([f"{name}: {failure.headline}", *real_size_lines(real, failure, reproduction)]), facet)
 
 
 def _shrinking() -> bool:

@@ -26,7 +26,7 @@ from conv_equivalence.teach.explain import explain_text
 from tests.shrinking import SHRINKER_AS_RECORDED
 
 CASES = [pytest.param(identity.id, target, id=f"{identity.id}[{target}]") for identity, target in cases()]
-AUDITED_EXAMPLES = 10
+AUDITED_EXAMPLES = 5
 """Examples per holding identity in the ``ci`` profile (the audit gate runs the profile's 60)."""
 BASELINE = Path(__file__).resolve().parents[1] / ".ci" / "baseline.json"
 

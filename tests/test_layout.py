@@ -4,7 +4,7 @@ The layers, lowest first: the core modules at the top level (the problem, the or
 strategies), `backends`, `identities`, then `check` and `audit` (neither imports the other),
 `teach`, `report`, and the ways in (`cli`, `pytest_plugin`, `testing`). A module may import from its
 own subpackage and from lower layers only; imports under ``if TYPE_CHECKING:`` are for the type
-checker and are not counted.
+checker and are not counted, nor is a rich-display method's lazy import of `report.notebook` (below).
 """
 
 from __future__ import annotations
@@ -29,6 +29,13 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+DISPLAY_HOOK = "_repr_html_"
+DRAWING = "conv_equivalence.report.notebook"
+"""A result drawn in a notebook (IPython's ``_repr_html_``) imports `report.notebook` inside that method:
+drawing is the report's job and happens only when a notebook asks, so it is the one import a lower layer
+may make upwards; nothing else in that method, and no other method, may."""
+
+
 def _runtime_imports(tree: ast.AST) -> list[str]:
     """Every ``conv_equivalence`` module imported outside ``if TYPE_CHECKING:`` blocks, lazy imports included."""
     found: list[str] = []
@@ -37,6 +44,10 @@ def _runtime_imports(tree: ast.AST) -> list[str]:
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
             for child in node.orelse:
                 visit(child)
+            return
+        if isinstance(node, ast.FunctionDef) and node.name == DISPLAY_HOOK:
+            found.extend(m for m in _runtime_imports(ast.Module(body=node.body, type_ignores=[]))
+                         if m != DRAWING and not m.startswith(DRAWING + "."))
             return
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("conv_equivalence"):
             for alias in node.names:

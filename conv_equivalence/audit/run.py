@@ -99,6 +99,28 @@ class AuditResult:
             counts[v.outcome] = counts.get(v.outcome, 0) + 1
         return counts
 
+    def __repr__(self) -> str:
+        """What a console shows: the terminal's summary (`terminal.print_audit`), without colour."""
+        import io
+
+        from rich.console import Console
+
+        from conv_equivalence.audit.terminal import print_audit
+
+        out = io.StringIO()
+        print_audit(Console(file=out, width=100, color_system=None, force_terminal=False, force_jupyter=False,
+                            soft_wrap=False), self.verdicts)
+        return f"AuditResult ({self.profile} profile, {len(self.verdicts)} checks)\n" + out.getvalue().rstrip()
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+    def _repr_html_(self) -> str:
+        """The audit as a notebook draws it: the HTML report's first screen, matrix, lessons and problem cards."""
+        from conv_equivalence.report.notebook import audit_html
+
+        return audit_html(self)
+
 
 def run_audit(pairs: list[tuple[Identity, str]], profile_name: str, profile: settings,
               progress: Callable[[Verdict], None] | None = None, jobs: int = 1,

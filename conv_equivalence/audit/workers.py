@@ -38,7 +38,11 @@ QUIET_ENV = {
 }
 """Set (unless already set) before any framework imports: in the CLI and in every worker."""
 
-GROUPS = ("tensorflow", "default")
+GROUPS = ("tensorflow", "keras-torch", "keras-jax", "keras-tensorflow", "astropy", "PIL", "kornia", "mlx", "flax",
+          "equinox", "dask_image", "default")
+"""Worker groups: TensorFlow apart; each Keras backend apart (Keras fixes its backend at import, from
+``KERAS_BACKEND``); each library added with issue 26 apart, so that its import cost stays out of the others'
+workers; everything else together."""
 _HEADER = struct.Struct("!Q")
 
 
@@ -70,8 +74,15 @@ def captured_output() -> Iterator[None]:
 
 
 def group_of(target: str) -> str:
-    """The worker group of a target: ``tensorflow`` for any target that runs TensorFlow."""
-    return "tensorflow" if "tensorflow" in target else "default"
+    """The worker group of a target (`GROUPS`): ``keras-<backend>`` for a Keras target, ``tensorflow`` for any
+    other target that runs TensorFlow, the library's own group for a library that has one."""
+    for part in target.split("|"):
+        if part.startswith("keras["):
+            return f"keras-{part[6:part.index(']')]}"
+    if "tensorflow" in target:
+        return "tensorflow"
+    own = [g for g in GROUPS if any(part.split(".")[0] == g for part in target.split("|"))]
+    return own[0] if own else "default"
 
 
 def _send(stream: IO[bytes], obj: Any) -> None:
@@ -99,6 +110,8 @@ class Worker:
         env = dict(os.environ)
         for key, value in QUIET_ENV.items():
             env.setdefault(key, value)
+        if group.startswith("keras-"):
+            env["KERAS_BACKEND"] = group.removeprefix("keras-")
         package_root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
         self.process = subprocess.Popen([sys.executable, "-m", "conv_equivalence.audit.workers", *setup],

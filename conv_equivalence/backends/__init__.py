@@ -29,7 +29,9 @@ from conv_equivalence.capabilities import (  # noqa: F401 (re-exported: adapters
 )
 from conv_equivalence.problem import ConvProblem
 
-EXTRAS = {"jax": "jax", "onnx": "onnx", "onnxruntime": "onnx", "cv2": "opencv", "tensorflow": "tensorflow"}
+EXTRAS = {"jax": "jax", "onnx": "onnx", "onnxruntime": "onnx", "cv2": "opencv", "tensorflow": "tensorflow",
+          "keras": "keras", "flax": "flax", "equinox": "equinox", "mlx": "mlx", "kornia": "kornia", "astropy": "astropy",
+          "PIL": "pillow", "dask_image": "dask-image"}
 """The pyproject extra that installs each optional framework (by import name)."""
 
 
@@ -130,7 +132,13 @@ class Backend:
 
     def version(self) -> str:
         module = importlib.import_module(self.library.split(".")[0])
-        return str(getattr(module, "__version__", "unknown"))
+        version = getattr(module, "__version__", None)  # mlx has none: its distribution's metadata does
+        if version is None:
+            try:
+                version = importlib.metadata.version(module.__name__)
+            except importlib.metadata.PackageNotFoundError:
+                version = "unknown"
+        return str(version)
 
     def __call__(self, problem: ConvProblem) -> np.ndarray:
         reason = self.capabilities.reason_unsupported(problem)
@@ -140,7 +148,9 @@ class Backend:
 
 
 _REGISTRY: dict[str, Backend] = {}
-_MODULES = ("pytorch", "scipy_signal", "scipy_ndimage", "numpy_correlate", "jax_lax", "onnx_conv", "opencv", "tensorflow_nn")
+_MODULES = ("pytorch", "scipy_signal", "scipy_ndimage", "numpy_correlate", "jax_lax", "onnx_conv", "opencv", "tensorflow_nn",
+            "keras_ops", "flax_conv", "equinox_conv", "mlx_conv", "kornia_filters", "astropy_convolution", "pillow_filter",
+            "jax_scipy_signal", "dask_image")
 _loaded = False
 
 

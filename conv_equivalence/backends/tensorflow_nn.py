@@ -162,7 +162,9 @@ BF16_NONFINITE = KnownIssue(
 
 def _short_strided_axis(problem: ConvProblem) -> bool:
     s, kernel = problem.spec, problem.weight.shape[2:]
-    return any(st > 1 and n < d * (k - 1) + 1 for st, n, k, d in zip(s.stride, problem.x.shape[2:], kernel, s.dilation))
+    # shorter than the kernel's span plus the stride: one output sample at most on that axis (also seen, bfloat16,
+    # with the axis exactly the dilated span: x (3, 1, 5, 7), a 1x4 kernel, stride (1, 2), dilation (1, 2))
+    return any(st > 1 and n < d * (k - 1) + 1 + st for st, n, k, d in zip(s.stride, problem.x.shape[2:], kernel, s.dilation))
 
 
 def _garbage_example() -> ConvProblem:
@@ -173,7 +175,7 @@ def _garbage_example() -> ConvProblem:
 UNINITIALISED_PADDING = KnownIssue(
     "tensorflow-cpu-strided-short-axis-garbage",
     "TensorFlow's CPU (oneDNN) float32/bfloat16 convolution can read uninitialised memory when a strided "
-    "axis is shorter than the kernel: conv2d(zeros((2, 4, 1, 1)), [[1, -1]], strides=[1, 2], 'SAME') returns "
+    "axis is shorter than the kernel (or than its span plus the stride): conv2d(zeros((2, 4, 1, 1)), [[1, -1]], strides=[1, 2], 'SAME') returns "
     "values such as 1.6e16 or -4e-4 instead of zeros, different from run to run",
     lambda problem: problem.dtype in ("float32", "bfloat16") and _short_strided_axis(problem),
     _garbage_example,

@@ -37,6 +37,24 @@ class FacetResult:
     real: Any = None
     """The ``real-sizes`` facet's failure (`realsize.RealSizeFailure`): first failing layer, smallest, boundaries."""
 
+    def __repr__(self) -> str:
+        """A failing facet's whole account (`render.failure_text`); any other facet's line of the table."""
+        if self.status in FAILING:
+            from conv_equivalence.check.render import failure_text
+
+            return failure_text(self)
+        return f"== {self.name}: {self.status} ({self.examples} checked, {self.declined} declined)" + (
+            f": {short(self.note)}" if self.note else "")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+    def _repr_html_(self) -> str:
+        """The facet as a notebook draws it: the card of the HTML pages (`report.notebook`)."""
+        from conv_equivalence.report.notebook import facet_html
+
+        return facet_html(self)
+
 
 @dataclasses.dataclass
 class CheckResult:
@@ -89,6 +107,23 @@ class CheckResult:
                 f" and {len(facets) - 4} more facets" if len(facets) > 4 else "")
             lines.append(f"warning, {total} time{'s' if total > 1 else ''} ({places}): {message}")
         return lines
+
+    def __repr__(self) -> str:
+        """What a console shows: one line with the verdict, then `report` (the facet table and each failure)."""
+        failed = len(self.failed)
+        head = (f"CheckResult {self.name}: {self.verdict}, " + (f"{failed} of {len(self.facets)} facets fail"
+                if failed else f"no facet fails ({len(self.facets)} facets)") + f", {self.seconds:.1f}s")
+        return head + "\n" + self.report()
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+    def _repr_html_(self) -> str:
+        """The run as a notebook draws it: the verdict, the facet table and each failing facet's card
+        (value grids, differing cells marked, the reproduction; `report.notebook`)."""
+        from conv_equivalence.report.notebook import check_html
+
+        return check_html(self)
 
     def to_json(self) -> dict[str, Any]:
         from conv_equivalence.check.reproduce import case_json

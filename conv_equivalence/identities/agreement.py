@@ -43,14 +43,14 @@ register(Identity(
     "Each library computes torch's cross-correlation exactly on integer data, once its own "
     "conventions (flip, conjugation, 'same' placement, boundary names) are translated.",
     "backend(x, w; stride, padding, dilation, groups, padding_mode) == oracle.conv(x, w; ...)",
-    backends_where(lambda b: True), _problems("integers"), _equals_oracle, tags=("agreement",),
+    backends_where(lambda b: True, agreement=True), _problems("integers"), _equals_oracle, tags=("agreement",),
 ))
 register(Identity(
     "equals-oracle-within-rounding",
     "On finite floats of wide dynamic range each library is within the rounding-error bound "
     "of its precision (Higham's gamma_n |w| * |x|, or the FFT normwise bound).",
     "|backend(x, w) - oracle.conv(x, w)| <= gamma(n+1, u) (|w| conv |x| + |b|)",
-    backends_where(lambda b: any(d not in ("int32", "int64") for d in b.capabilities.dtypes)),
+    backends_where(lambda b: any(d not in ("int32", "int64") for d in b.capabilities.dtypes), agreement=True),
     _problems("floats"), _equals_oracle, tags=("agreement", "tolerance"),
 ))
 register(Identity(
@@ -58,7 +58,8 @@ register(Identity(
     "NaN and infinities in the input or the weights reach exactly the outputs whose products hold them, as IEEE "
     "arithmetic says (non-zero weights; FFT methods are exempt: they spread NaN by design).",
     "isnan(backend(x, w)) == isnan(oracle.conv(x, w)), and the same for +inf and -inf",
-    backends_where(lambda b: b.capabilities.nonfinite and any(d in FLOAT_DTYPES for d in b.capabilities.dtypes)),
+    backends_where(lambda b: b.capabilities.nonfinite and any(d in FLOAT_DTYPES for d in b.capabilities.dtypes),
+                   agreement=True),
     _problems("nonfinite"), _equals_oracle, tags=("agreement", "ieee"),
 ))
 
@@ -78,7 +79,7 @@ register(Identity(
     "keeps-dtype-and-shape",
     "The result has the input's dtype (bfloat16 read back as float32) and the documented output shape.",
     "backend(x, w).dtype == x.dtype and .shape == (N, C_out, *((n + pl + pr - d(k-1) - 1) // s + 1))",
-    backends_where(lambda b: True), lambda target: st.sampled_from(["integers"]).flatmap(
+    backends_where(lambda b: True, agreement=True), lambda target: st.sampled_from(["integers"]).flatmap(
         lambda kind: cst.problems(get_backend(target).capabilities, kind=kind, max_extra_size=4)),
     _dtype_and_shape, tags=("agreement", "dtype"),
 ))
@@ -104,6 +105,7 @@ def shared_capabilities(a: Capabilities, b: Capabilities) -> Capabilities:
         layouts=tuple(lay for lay in a.layouts if lay in b.layouts),
         error_model="fft" if "fft" in (a.error_model, b.error_model) else "direct", nonfinite=a.nonfinite and b.nonfinite,
         extra_rule=(lambda p: next((reason for reason in (r(p) for r in rules) if reason), None)) if rules else None,
+        depthwise_only=a.depthwise_only or b.depthwise_only,
     )
 
 
@@ -111,7 +113,8 @@ def _pairs() -> list[str]:
     out = []
     for b in all_backends():
         hub = HUB[b.capabilities.transposed]
-        if b.name != hub and not b.name.startswith("torch."):
+        shared = set(b.capabilities.dtypes) & set(get_backend(hub).capabilities.dtypes)
+        if b.name != hub and not b.name.startswith("torch.") and shared:  # Pillow's int32 alone: nothing in common
             out.append(f"{hub}|{b.name}")
     return out
 

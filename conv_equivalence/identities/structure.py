@@ -173,7 +173,7 @@ def _groups_concat(target: str, problem: ConvProblem) -> None:
                  what=f"{target}: groups={g} vs concatenated per-group convolutions", case=problem)
 
 
-_grouped = _non_transposed(lambda b: b.capabilities.groups)
+_grouped = _non_transposed(lambda b: b.capabilities.groups and not b.capabilities.depthwise_only)
 register(Identity(
     "groups-are-block-diagonal",
     "A grouped convolution (depthwise included) equals an ungrouped one whose weight is block-diagonal.",

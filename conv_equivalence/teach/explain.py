@@ -1,13 +1,15 @@
 """Teaching: refute a belief with its smallest counterexample and print it as a person checks it on paper.
 
 The text is deterministic for a given library version (the ``ci`` profile is derandomised), so it
-can be pasted into course material and compared in tests.
+can be pasted into course material and compared in tests. `explain` returns the lesson as an
+`Explanation`: its ``repr`` is the text, and a notebook draws it as the catalogue page's card.
 """
 
 from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -106,3 +108,58 @@ def catalogue(profile_name: str, jobs: int = 1, progress: Callable[[Verdict], No
             missing.append((identity, "; ".join(sorted({identity.unavailable_reason(t) or "" for t in targets}))))
     result = run_audit(pairs, profile_name, PROFILES[profile_name], progress, jobs=jobs)
     return [(i, t, v) for (i, t), v in zip(pairs, result.verdicts, strict=True)], missing
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One lesson, as `explain` returns it: the identity, where it was checked, the verdict and the text.
+
+    ``str()`` and ``repr()`` are the lesson's text (what ``conv-equivalence explain ID`` prints); in a
+    notebook it draws as the catalogue page's card (`_repr_html_`): value grids, differing cells marked,
+    the reproduction. ``ok`` is whether the outcome is what the catalogue expects."""
+
+    identity: Identity
+    target: str
+    verdict: Verdict
+    text: str
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict.ok
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return self.text.rstrip("\n")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+    def _repr_html_(self) -> str:
+        from conv_equivalence.report.notebook import explanation_html
+
+        return explanation_html(self.identity, self.target, self.verdict)
+
+
+def explain(identity_id: str, profile: str = "ci", target: str | None = None) -> Explanation:
+    """Check the identity ``identity_id`` on ``target`` (default: its first target that can run here) under
+    the Hypothesis profile ``profile`` and return the lesson (`Explanation`). ``KeyError`` for an unknown
+    id; ``ValueError`` when no target can run here."""
+    from conv_equivalence.audit.verdict import verify
+    from conv_equivalence.audit.workers import captured_output
+    from conv_equivalence.identities import get_identity
+    from conv_equivalence.profiles import PROFILES
+
+    identity = get_identity(identity_id)
+    targets = [t for t in identity.targets() if identity.unavailable_reason(t) is None]
+    if target is not None:
+        if target not in identity.targets():
+            raise ValueError(f"{identity.id} is not checked on {target}; its targets: {', '.join(identity.targets())}")
+        targets = [target]
+    if not targets:
+        reasons = sorted({identity.unavailable_reason(t) or "" for t in identity.targets()})
+        raise ValueError(f"{identity.id}: no target can run here ({'; '.join(reasons)})")
+    with captured_output():  # the libraries' own warnings stay out of the lesson
+        verdict = verify(identity, targets[0], PROFILES[profile])
+    return Explanation(identity, targets[0], verdict, explain_text(identity, targets[0], verdict))

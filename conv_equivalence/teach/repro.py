@@ -23,8 +23,9 @@ KNOWN_ISSUE, BELIEF = "known issue", "belief"
 
 _SUBMODULES = {"scipy": ("signal", "ndimage"), "onnx": ("reference", "helper")}
 """Submodules a script may name that ``import TOP`` does not load on every supported version."""
-COMPANIONS = {"onnxruntime": "onnx"}
-"""The one other package a library's script may import: ONNX Runtime runs models that ``onnx`` builds."""
+COMPANIONS = {"onnxruntime": "onnx", "dask_image": "dask"}
+"""The one other package a library's script may import: ONNX Runtime runs models that ``onnx`` builds, and
+dask-image filters the chunked arrays that ``dask`` makes."""
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,14 @@ _FRAME = '''\
 Written by conv-equivalence (`conv-equivalence repro {id}`).
 Prints expected against actual; exits 1 while they differ (the behaviour persists), 0 once they agree.
 """
+import importlib.metadata
 import sys
 
 {imports}
 import numpy as np
 
-print("python", sys.version.split()[0], "| numpy", np.__version__, "| {top}", {top}.__version__)
+print("python", sys.version.split()[0], "| numpy", np.__version__, "| {top}",
+      getattr({top}, "__version__", None) or importlib.metadata.version({top}.__name__))  # mlx has no __version__
 
 
 def attempt(call):
