@@ -27,7 +27,8 @@ from conv_equivalence.audit.verdict import CRASH, Verdict, describe_case
 from conv_equivalence.identities import Identity, cases
 
 SCHEMA_VERSION = 2
-LIBRARIES = ("numpy", "scipy", "torch", "hypothesis", "jax", "onnx", "onnxruntime", "cv2", "tensorflow")
+LIBRARIES = ("numpy", "scipy", "torch", "hypothesis", "jax", "onnx", "onnxruntime", "cv2", "tensorflow", "keras", "flax",
+             "equinox", "mlx", "kornia", "astropy", "PIL", "dask_image", "distributed")
 
 
 def library_versions() -> dict[str, str]:

@@ -190,7 +190,8 @@ for _backend in KERAS_BACKENDS:
     register(Backend(
         f"keras[{_backend}].ops.depthwise_conv", "keras", f"keras.ops.depthwise_conv on Keras's {_backend} backend "
         "(kernel (*K, C_in, multiplier))",
-        Capabilities(groups=True, depthwise_only=True, extra_rule=_rule(_backend, _padding_rule, True), **_common),
+        Capabilities(ranks=(1, 2) if _backend == "tensorflow" else (1, 2, 3), groups=True, depthwise_only=True,
+                     extra_rule=_rule(_backend, _padding_rule, True), **_common),
         _depthwise(_backend),
         _available(_backend), known_issues=_issues(_backend, False, depthwise=True),
     ))

@@ -369,7 +369,7 @@ register(Backend(
 ))
 register(Backend(
     "mlx.core.conv", "mlx.core", "mlx.core.conv1d/conv2d/conv3d (channels-last, symmetric padding) on the CPU",
-    Capabilities(padding_strings=("same", "valid"), padding_pairs=True, extra_rule=_groups_rule(_symmetric), **_common),
+    Capabilities(padding_strings=("same", "valid"), extra_rule=_groups_rule(_symmetric), **_common),
     conv_nd, computing_dtype=computing_dtype, known_issues=(FLOAT64_IN_FLOAT32, SKIPS_PADDING),
 ))
 register(Backend(

@@ -100,7 +100,7 @@ def _needs(script: str) -> str:
     if "from conv_equivalence" in script:
         return "with conv-equivalence installed"
     modules = dict.fromkeys(m.split(".")[0] for m in re.findall(r"^(?:import|from) ([\w.]+)", script, flags=re.M))
-    return "standalone: " + ", ".join(m for m in modules if m not in ("sys", "os", "math"))
+    return "standalone: " + ", ".join(m for m in modules if m not in ("sys", "os", "math", "importlib"))
 
 
 def reproduction(verdict: Verdict) -> str | None:
