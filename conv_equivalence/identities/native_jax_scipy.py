@@ -131,6 +131,11 @@ def _unordered(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
             draw(hnp.arrays(np.float64, draw(shape), elements=_INTS.map(float))))
 
 
+def _transform_length(c: tuple[np.ndarray, np.ndarray]) -> int:
+    """The full convolution's size, the transform jax.scipy.signal.fftconvolve takes."""
+    return int(np.prod([m + n - 1 for m, n in zip(c[0].shape, c[1].shape)]))
+
+
 belief(
     "jax-scipy-signal-convolve2d-accepts-scipy-shapes", "jax",
     "Belief: jax.scipy.signal.convolve2d, like scipy.signal.convolve2d, convolves any two 2-D arrays in 'full' mode.",
@@ -145,7 +150,7 @@ belief(
     "shape (2, 1) and in2 of shape (1, 2), 4 elements. fftconvolve accepts them. Upstream: no report found (searched "
     "2026-12-06); jax-ml/jax PR #21241 (closed unmerged) reworked the same swap logic for boundary='wrap'.", 4,
     ("jax", "refusal"),
-    truth_bound=lambda c: 1e-12 * (1 + np.abs(oracle_filters.convolve2d(np.abs(c[0]), np.abs(c[1])))),
+    truth_bound=lambda c: tolerance.fft_bound(c[0], c[1], _transform_length(c), "float64"),
     script="""
     a, v = np.array([[1.0], [2.0]]), np.array([[3.0, 4.0]])
     # scipy.signal.convolve2d(a, v): the outer product

@@ -26,7 +26,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from conv_equivalence import oracle
+from conv_equivalence import oracle, tolerance
 from conv_equivalence.identities import Identity, IdentityFailure, assert_within_rounding, register
 from conv_equivalence.identities.misconceptions import _INTS, belief
 
@@ -126,6 +126,12 @@ register(Identity(
 ))
 
 
+def _normalized_bound(c: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Direct summation of w.size products of the divided taps (one more rounding each: the division)."""
+    x, w = c
+    return tolerance.direct_bound(oracle.correlate(np.abs(x), np.abs(w) / np.abs(w).sum(), "valid"), w.size + 1, "float64")
+
+
 def _normalized(c: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """kornia.filters.filter2d(x, w, normalized=True, padding='valid', border_type='constant') on a 2-D pair."""
     import kornia
@@ -156,7 +162,7 @@ belief(
     "kornia's normalize_kernel2d divides by the sum of the absolute values, so that zero-sum derivative kernels "
     "(Sobel) stay defined; the two agree only when no tap is negative. The smallest case is one pixel and a "
     "one-tap negative kernel: filter2d([[1]], [[-1]], normalized=True) is -1, not 1: 2 elements.", 2,
-    ("normalisation", "kornia"), truth_bound=lambda c: 1e-15 * np.abs(c[0]).max(initial=0) * 16,
+    ("normalisation", "kornia"), truth_bound=_normalized_bound,
     script="""
     x = kornia.image.image_to_tensor(np.ones((1, 1)), keepdim=False)  # (1, 1, 1, 1) float64
     w = kornia.image.image_to_tensor(np.full((1, 1), -1.0), keepdim=True)  # (1, 1, 1): one tap, -1
